@@ -1,0 +1,95 @@
+/*
+ * mm.h - changing an address space: mmap, munmap, mprotect, madvise.
+ *
+ * These keep three things in step: the regions (vma.c), the PTEs and
+ * frames they cover, and the TLB (every PTE changed is shot down).  All
+ * addresses and lengths are checked here: unaligned addresses, zero or
+ * overflowing lengths and addresses outside the user half are -EINVAL.
+ */
+#ifndef VMLAB_MM_H
+#define VMLAB_MM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm_machine;
+struct vm_proc;
+struct vm_file;
+
+/* Top of the user half: 2^47 with 4 levels, 2^56 with 5. */
+uint64_t vm_user_top(const struct vm_machine *m);
+
+enum vm_mmap_flags {
+	VM_MAP_SHARED = 1 << 0,
+	VM_MAP_FIXED = 1 << 1,	   /* addr is where to map, replacing */
+	VM_MAP_POPULATE = 1 << 2,  /* fault every page in now */
+	VM_MAP_FIXED_NOREPLACE = 1 << 3,
+};
+
+/* One mmap request; zero-initialise and fill what applies. */
+struct vm_mmap_req {
+	uint64_t addr;		/* with VM_MAP_FIXED(_NOREPLACE) */
+	uint64_t len;		/* bytes, rounded up to pages */
+	unsigned prot;		/* enum vm_prot */
+	unsigned flags;		/* enum vm_mmap_flags */
+	unsigned vma_flags;	/* extra region flags (VM_VMA_STACK, ...) */
+	struct vm_file *file;	/* NULL: anonymous */
+	uint64_t offset;	/* file offset, page aligned */
+};
+
+/*
+ * Maps a region as r asks.  Without a FIXED flag, addr is ignored and the
+ * highest free gap below VM_MMAP_BASE is taken.  Returns 0 with *out the
+ * start; -EINVAL (bad length, address, prot or flags), -ENOMEM (no gap;
+ * or populate ran out of memory: the mapping stays, like MAP_POPULATE),
+ * -EEXIST (FIXED_NOREPLACE over a mapping).  -EOPNOTSUPP for files.
+ */
+int vm_mmap(struct vm_machine *m, struct vm_proc *p,
+	    const struct vm_mmap_req *r, uint64_t *out);
+
+/* The leaf PTE bits a region's prot gives a page: US unless PROT_NONE,
+ * RW with write, NX without exec. */
+uint64_t vm_prot_pte(unsigned prot);
+
+/*
+ * Clears every PTE of p in [start, end): frees the anonymous frames no one
+ * else maps, drops swap slots, and, with prune, frees tables left empty.
+ * With flush, each page's TLB entry is shot down; without, the caller
+ * flushes p's whole ASID.  Returns the number of entries cleared.
+ */
+uint64_t vm_mm_zap(struct vm_machine *m, struct vm_proc *p, uint64_t start,
+		   uint64_t end, bool prune, bool flush);
+
+/* Unmaps [addr, addr + len): frees pages and swap slots, prunes tables.
+ * Unmapped holes inside the range are fine. 0 or -EINVAL. */
+int vm_munmap(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
+	      uint64_t len);
+
+/* Changes protections of a fully mapped range; PTEs follow. 0, -EINVAL,
+ * -ENOMEM (a hole in the range). */
+int vm_mprotect(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
+		uint64_t len, unsigned prot);
+
+enum vm_advice {
+	VM_ADV_DONTNEED = 1,
+	VM_ADV_WILLNEED,
+	VM_ADV_PAGEOUT,
+};
+
+/* madvise(2): DONTNEED drops pages (next touch sees zeros), WILLNEED
+ * faults them in, PAGEOUT reclaims them now. 0, -EINVAL, -ENOMEM. */
+int vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
+	       uint64_t len, int advice);
+
+/*
+ * Visits the present and swapped leaf PTEs of p in [start, end), in
+ * address order, without changing anything: fn(ctx, va, pte, level) where
+ * level is 0 for 4 KiB entries.  Used by observers (pagemap, smaps) and by
+ * unmapping.  Stops at the first non-zero return of fn and returns it.
+ */
+int vm_mm_each_pte(struct vm_machine *m, struct vm_proc *p, uint64_t start,
+		   uint64_t end,
+		   int (*fn)(void *ctx, uint64_t va, uint64_t pte, int level),
+		   void *ctx);
+
+#endif /* VMLAB_MM_H */

@@ -1,0 +1,111 @@
+/*
+ * mmu.h - address translation, as an x86-64 MMU does it, and the accesses
+ * built on it.
+ *
+ * vm_mmu_translate() is the hardware: TLB, then the walk, the checks of P,
+ * RW, US and NX (RW and US must allow the access at every level, NX at any
+ * level forbids fetches; supervisor writes honour RW as with CR0.WP=1), the
+ * A bit set in every entry used and D in the leaf on a write.  It never
+ * fixes anything: a failed translation returns the fault.
+ *
+ * vm_access() is the CPU taking the fault: translate, hand a fault to
+ * vm_fault(), retry.  vm_mem_read()/vm_mem_write() move byte ranges as a
+ * process's user-mode loads and stores, page by page.
+ */
+#ifndef VMLAB_MMU_H
+#define VMLAB_MMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct vm_machine;
+struct vm_proc;
+
+enum vm_access {
+	VM_ACC_R = 1,
+	VM_ACC_W = 2,
+	VM_ACC_X = 4,
+};
+
+enum vm_mode {
+	VM_MODE_USER = 0,
+	VM_MODE_SUPER = 1,
+};
+
+enum vm_fault_kind {
+	VM_FAULT_NONE = 0,
+	VM_FAULT_NOTPRESENT,	/* an entry on the walk had P clear */
+	VM_FAULT_PROT,		/* RW, US or NX forbade the access */
+	VM_FAULT_NONCANON,	/* a general-protection fault */
+};
+
+/* What a failed translation saw: x86's error code and the walk's stop. */
+struct vm_fault_info {
+	uint64_t va;
+	int access;	/* enum vm_access */
+	int mode;	/* enum vm_mode */
+	int kind;	/* enum vm_fault_kind */
+	int level;	/* level of the entry that failed, -1 for NONCANON */
+	uint64_t pte;	/* that entry */
+};
+
+/* Flags of vm_access(). */
+enum vm_access_flags {
+	VM_AF_OWN = 1,	 /* the process's own access: a violation kills it */
+	VM_AF_NOCOUNT = 2, /* not counted in accesses (second page of one) */
+};
+
+/*
+ * Translates va for p (switching the CPU to p) and checks the access.
+ * Returns 0 with *pa the physical address, or -EFAULT with *fi filled.
+ * Counts accesses, tlb_hit/tlb_miss and walk_refs and charges the clock.
+ */
+int vm_mmu_translate(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+		     int access, int mode, uint64_t *pa,
+		     struct vm_fault_info *fi);
+
+/*
+ * Translates, handling faults: 0 with *pa set; -EFAULT when the access is
+ * refused (counted as prot_fault, logged; with VM_AF_OWN p is killed with
+ * SIGSEGV); -ENOMEM when memory and swap are exhausted; for a
+ * zombie: -ESRCH.  fi may be NULL.
+ */
+int vm_access(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	      int access, int mode, unsigned flags, uint64_t *pa,
+	      struct vm_fault_info *fi);
+
+/*
+ * Touches len bytes at va (len >= 1) with one access of kind access per
+ * page the range covers, as p's own user-mode accesses (VM_AF_OWN).
+ * Returns 0 or vm_access()'s error.
+ */
+int vm_touch(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	     uint64_t len, int access);
+
+/*
+ * Reads len bytes at va into buf as p's user-mode loads, page by page.
+ * Returns the bytes read; when the first page fails nothing is read and
+ * the error is returned (-EFAULT, -ENOMEM); a later failure ends the
+ * transfer short.  A violation kills nobody (it is a debugger's read that
+ * obeys the rules), but it is counted and logged.
+ */
+ssize_t vm_mem_read(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+		    void *buf, size_t len);
+
+/* The same for stores: a write to a read-only page fails. */
+ssize_t vm_mem_write(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+		     const void *buf, size_t len);
+
+/*
+ * One simulated load of size bytes (1, 2, 4 or 8) at va, little endian,
+ * crossing into the next page if it must.  0 or vm_access()'s error.
+ */
+int vm_load(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	    unsigned size, uint64_t *val);
+
+/* One simulated store of size bytes. */
+int vm_store(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	     unsigned size, uint64_t val);
+
+#endif /* VMLAB_MMU_H */

@@ -1,0 +1,132 @@
+/*
+ * phys.h - physical memory: the frames and the frame table.
+ *
+ * All simulated RAM is one host mapping of nframes * 4 KiB; frame pfn lives
+ * at mem + pfn * 4096, so physical address = offset into that mapping.
+ * Each frame has a struct vm_frame saying what it holds (use), who holds
+ * it (refcount, the reverse map of the PTEs that map it, the process it is
+ * charged to) and its place in the replacement policy's lists.
+ *
+ * Reverse map: every user PTE that maps a data frame has one rmap entry
+ * (process, virtual address) on that frame's chain; the chain's length is
+ * the frame's mapcount.  Reclaim follows it to unmap a frame from every
+ * process, COW and kpagecount read it.  Page-table frames have no rmap:
+ * their parent entry is found by walking, and nent counts their non-zero
+ * entries so that empty tables can be freed.
+ *
+ * Free frames are kept on a LIFO stack through their next links.
+ */
+#ifndef VMLAB_PHYS_H
+#define VMLAB_PHYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmlab/pt.h"
+
+#define VM_PFN_NONE UINT32_MAX
+
+enum vm_frame_use {
+	VM_FRAME_FREE = 0,
+	VM_FRAME_ANON,	 /* anonymous user data */
+	VM_FRAME_FILE,	 /* page-cache page of a file */
+	VM_FRAME_PT,	 /* a page table */
+	VM_FRAME_KERNEL, /* the kernel's own pages and shared tables */
+};
+
+enum vm_frame_flags {
+	VM_FF_LRU = 1 << 0,	  /* on the replacement policy's lists */
+	VM_FF_ACTIVE = 1 << 1,	  /* on the active list (two-list LRU) */
+	VM_FF_SWAPCACHE = 1 << 2, /* swap slot holds an up-to-date copy */
+	VM_FF_DIRTY = 1 << 3,	  /* written since last clean (kept here for
+				     pages with no PTE: page cache) */
+	VM_FF_PINNED = 1 << 4,	  /* may not be reclaimed */
+	VM_FF_REFERENCED = 1 << 5, /* software referenced bit */
+};
+
+struct vm_proc;
+
+struct vm_rmap {
+	struct vm_proc *proc;
+	uint64_t va;
+	uint32_t next; /* index of the next entry, 0 = end */
+};
+
+struct vm_frame {
+	uint8_t use;	   /* enum vm_frame_use */
+	uint8_t flags;	   /* enum vm_frame_flags */
+	uint16_t nent;	   /* PT frames: non-zero entries */
+	uint32_t mapcount; /* data frames: PTEs that map it (rmap length) */
+	uint32_t rmap;	   /* first rmap entry, 0 = none */
+	uint32_t prev;	   /* policy list links, or free stack link */
+	uint32_t next;
+	uint32_t pad;
+	uint64_t pdata;	   /* policy's own per-frame word */
+	uint64_t slot;	   /* VM_FF_SWAPCACHE: the swap slot */
+	struct vm_proc *owner; /* process the frame is charged to */
+};
+
+struct vm_phys {
+	uint8_t *mem;
+	size_t size;	 /* bytes of the mapping */
+	uint64_t nframes;
+	uint64_t nfree;
+	uint64_t count[VM_FRAME_KERNEL + 1]; /* frames per use */
+	uint32_t free_top; /* top of the free stack, VM_PFN_NONE = empty */
+	struct vm_frame *frames;
+	struct vm_rmap *rmap; /* pool; entry 0 unused */
+	uint32_t rmap_cap;
+	uint32_t rmap_free; /* free chain in the pool, 0 = none */
+};
+
+/*
+ * Maps nframes frames of zeroed memory and builds the frame table, every
+ * frame free.  Returns 0, -EINVAL for 0 frames or more than 2^32 - 2, or
+ * -ENOMEM.
+ */
+int vm_phys_init(struct vm_phys *ph, uint64_t nframes);
+
+/* Unmaps everything.  ph may have been only zeroed. */
+void vm_phys_fini(struct vm_phys *ph);
+
+/*
+ * Takes a free frame for use, zeroed, refcounts and links cleared.  Returns
+ * the PFN or -ENOMEM when no frame is free.  Does not reclaim: that is the
+ * machine's vm_frame_alloc().
+ */
+int64_t vm_phys_alloc(struct vm_phys *ph, int use);
+
+/* Returns a frame with no mappings to the free stack. */
+void vm_phys_free(struct vm_phys *ph, uint64_t pfn);
+
+static inline void *
+vm_phys_ptr(const struct vm_phys *ph, uint64_t pfn)
+{
+	return ph->mem + (pfn << VM_PAGE_SHIFT);
+}
+
+static inline struct vm_frame *
+vm_phys_frame(const struct vm_phys *ph, uint64_t pfn)
+{
+	return &ph->frames[pfn];
+}
+
+/* Adds (proc, va) to the frame's reverse map.  0 or -ENOMEM. */
+int vm_rmap_add(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p,
+		uint64_t va);
+
+/* Removes (proc, va) from the frame's reverse map.  0 or -ENOENT. */
+int vm_rmap_del(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p,
+		uint64_t va);
+
+/*
+ * Calls fn for each (proc, va) mapping the frame, in order.  fn may remove
+ * the entry it is given but no other.  Stops at the first non-zero return
+ * and returns it.
+ */
+int vm_rmap_each(struct vm_phys *ph, uint64_t pfn,
+		 int (*fn)(void *ctx, struct vm_proc *p, uint64_t va),
+		 void *ctx);
+
+#endif /* VMLAB_PHYS_H */

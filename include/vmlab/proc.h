@@ -1,0 +1,78 @@
+/*
+ * proc.h - simulated processes.
+ *
+ * A process is an address space (a root table, its regions), an ASID, and
+ * its counters.  Every address space shares the kernel half: the root's
+ * last entry points at the machine's kernel table, supervisor-only, whose
+ * pages are global.  A process killed by a bad access keeps its entry as a
+ * zombie (state 'Z', its memory freed) until it is reaped by kill or exit.
+ */
+#ifndef VMLAB_PROC_H
+#define VMLAB_PROC_H
+
+#include <stdint.h>
+
+#include "vmlab/stats.h"
+#include "vmlab/vma.h"
+
+struct vm_machine;
+
+#define VM_COMM_LEN 16
+#define VM_STACK_TOP 0x7ffffffff000ull
+#define VM_STACK_SIZE (132ull * 1024)
+#define VM_MMAP_BASE 0x7f0000000000ull /* top-down mmap search starts here */
+#define VM_MMAP_MIN 0x10000ull	       /* lowest address a mapping takes */
+
+enum vm_proc_state {
+	VM_PROC_RUNNING = 'R',
+	VM_PROC_SLEEPING = 'S',
+	VM_PROC_ZOMBIE = 'Z',
+};
+
+struct vm_proc {
+	int pid, ppid;
+	char comm[VM_COMM_LEN];
+	int state;		/* enum vm_proc_state */
+	int exit_signal;	/* 11 when killed by a bad access, 9 by OOM */
+	unsigned asid;
+	uint64_t cr3;		/* PFN of the root table */
+	struct vm_vmas vmas;
+	struct vm_stats stats;
+	uint64_t rss_anon;	/* resident anonymous pages */
+	uint64_t rss_file;	/* resident file pages mapped */
+	uint64_t swapents;	/* PTEs holding a swap entry */
+	uint64_t pt_pages;	/* page-table frames, root included */
+	uint64_t charged;	/* data frames charged to it (memcg style) */
+	uint64_t limit;		/* charged frames allowed, 0 = no limit */
+	uint64_t start_time;	/* simulated clock at spawn */
+	uint64_t start_stack;	/* top of the initial stack */
+	struct vm_proc *next;
+};
+
+/*
+ * Creates a process named comm (NULL: "proc"; longer names are cut to 15
+ * bytes) with the next pid: a root table sharing the kernel half and an
+ * empty [stack] region below VM_STACK_TOP.  Returns 0 with *out set,
+ * -ENOMEM (no frame, or no ASID left with ASIDs on: -EAGAIN).
+ */
+int vm_proc_spawn(struct vm_machine *m, const char *comm,
+		  struct vm_proc **out);
+
+/*
+ * Frees p's whole address space (pages, swap slots, page tables, root),
+ * flushes its TLB entries and makes it a zombie with the given signal
+ * (0 for a normal exit).  Idempotent on a zombie.
+ */
+void vm_proc_kill(struct vm_machine *m, struct vm_proc *p, int sig);
+
+/* Removes a process (zombie or not) from the machine and frees it. */
+void vm_proc_reap(struct vm_machine *m, struct vm_proc *p);
+
+/* The process's resident set in pages (anon + file). */
+static inline uint64_t
+vm_proc_rss(const struct vm_proc *p)
+{
+	return p->rss_anon + p->rss_file;
+}
+
+#endif /* VMLAB_PROC_H */

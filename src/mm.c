@@ -1,0 +1,321 @@
+/*
+ * mm.c - mmap, munmap, mprotect, madvise: the regions, their PTEs and the
+ * TLB kept in step.
+ *
+ * Order of every change: check all arguments first (nothing changes on
+ * -EINVAL), then change the regions, then the PTEs, each PTE change shot
+ * down in the TLB.  A failure to allocate while changing regions leaves
+ * everything as it was (vma.c reserves before it splits).
+ *
+ * PROT_NONE pages stay present with US clear: user accesses fault, and
+ * the page keeps its contents and its place in reclaim, as Linux keeps
+ * PROT_NONE pages present behind its own marker.
+ */
+#include <config.h>
+
+#include <errno.h>
+
+#include "vmlab/fault.h"
+#include "vmlab/machine.h"
+#include "vmlab/mm.h"
+#include "vmlab/mmu.h"
+#include "vmlab/proc.h"
+#include "vmlab/pt.h"
+#include "vmlab/reclaim.h"
+#include "vmlab/swap.h"
+
+uint64_t
+vm_user_top(const struct vm_machine *m)
+{
+	return 1ull << (12 + 9 * m->cfg.levels - 1);
+}
+
+uint64_t
+vm_prot_pte(unsigned prot)
+{
+	uint64_t bits = 0;
+
+	if (prot != VM_PROT_NONE)
+		bits |= VM_PTE_US;
+	if (prot & VM_PROT_WRITE)
+		bits |= VM_PTE_RW;
+	if (!(prot & VM_PROT_EXEC))
+		bits |= VM_PTE_NX;
+	return bits;
+}
+
+/* Checks a user range and rounds len up to pages: 0 or -EINVAL. */
+static int
+mm_range(const struct vm_machine *m, uint64_t addr, uint64_t *len)
+{
+	uint64_t l = *len;
+
+	if (l == 0 || addr & ~VM_PAGE_MASK || l > vm_user_top(m))
+		return -EINVAL;
+	l = (l + VM_PAGE_SIZE - 1) & VM_PAGE_MASK;
+	if (addr > vm_user_top(m) - l)
+		return -EINVAL;
+	*len = l;
+	return 0;
+}
+
+struct zap_ctx {
+	struct vm_machine *m;
+	struct vm_proc *p;
+	bool flush;
+	uint64_t n;
+};
+
+static int
+zap_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
+{
+	struct zap_ctx *z = arg;
+	struct vm_machine *m = z->m;
+	uint64_t pfn = VM_PTE2PFN(*pte);
+	struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
+
+	z->n++;
+	if (!(*pte & VM_PTE_P)) {
+		vm_swap_free(m->swap, VM_SWP_SLOT(*pte));
+		z->p->swapents--;
+		vm_pt_store(m, tbl, pte, 0);
+		return 0;
+	}
+	vm_rmap_del(&m->phys, pfn, z->p, va);
+	if (f->use == VM_FRAME_FILE)
+		z->p->rss_file--;
+	else
+		z->p->rss_anon--;
+	vm_pt_store(m, tbl, pte, 0);
+	if (z->flush)
+		vm_tlb_shootdown(m, z->p, va);
+	if (f->mapcount == 0 && f->use == VM_FRAME_ANON)
+		vm_frame_free(m, pfn);
+	return 0;
+}
+
+uint64_t
+vm_mm_zap(struct vm_machine *m, struct vm_proc *p, uint64_t start,
+	  uint64_t end, bool prune, bool flush)
+{
+	struct zap_ctx z = { .m = m, .p = p, .flush = flush };
+
+	vm_pt_range(m, p, start, end, prune ? VM_RANGE_PRUNE : 0, zap_one, &z);
+	return z.n;
+}
+
+/* Faults every page of [start, end) in, as MAP_POPULATE does. */
+static int
+mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
+	    uint64_t end, unsigned prot)
+{
+	struct vm_fault_info fi = {
+		.access = (prot & VM_PROT_WRITE) ? VM_ACC_W : VM_ACC_R,
+		.mode = VM_MODE_USER,
+		.kind = VM_FAULT_NOTPRESENT,
+	};
+	struct vm_walk w;
+
+	if (prot == VM_PROT_NONE)
+		return 0;
+	for (uint64_t va = start; va < end; va += VM_PAGE_SIZE) {
+		int rc;
+
+		if (vm_pt_walk(m, p, va, 0, 0, &w) == 0 &&
+		    (*w.pte[0] & VM_PTE_P))
+			continue;
+		fi.va = va;
+		rc = vm_fault(m, p, &fi);
+		if (rc)
+			return rc;
+		if (p->state == VM_PROC_ZOMBIE)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
+	uint64_t *out)
+{
+	struct vm_vma a = { .prot = r->prot, .flags = VM_VMA_ANON };
+	uint64_t len = r->len;
+	bool fixed = r->flags & (VM_MAP_FIXED | VM_MAP_FIXED_NOREPLACE);
+	int64_t at;
+	int rc;
+
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	if (r->file)
+		return -EOPNOTSUPP;
+	if (r->prot & ~(unsigned)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
+		return -EINVAL;
+	if (mm_range(m, fixed ? r->addr : 0, &len))
+		return -EINVAL;
+	if (fixed && r->addr < VM_MMAP_MIN)
+		return -EINVAL;
+	if ((r->flags & VM_MAP_FIXED_NOREPLACE) &&
+	    vm_vma_next(&p->vmas, r->addr) &&
+	    vm_vma_next(&p->vmas, r->addr)->start < r->addr + len)
+		return -EEXIST;
+	at = fixed ? (int64_t)r->addr
+		   : vm_vma_gap(&p->vmas, len, VM_MMAP_MIN, VM_MMAP_BASE);
+	if (at < 0)
+		return -ENOMEM;
+	if (fixed) {
+		rc = vm_munmap(m, p, r->addr, len);
+		if (rc)
+			return rc;
+	}
+	a.start = (uint64_t)at;
+	a.end = a.start + len;
+	a.flags |= r->vma_flags;
+	if (r->flags & VM_MAP_SHARED)
+		a.flags |= VM_VMA_SHARED;
+	rc = vm_vma_insert(&p->vmas, &a);
+	if (rc)
+		return rc;
+	*out = a.start;
+	if (r->flags & VM_MAP_POPULATE)
+		return mm_populate(m, p, a.start, a.end, r->prot);
+	return 0;
+}
+
+int
+vm_munmap(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
+	  uint64_t len)
+{
+	int rc;
+
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	if (mm_range(m, addr, &len))
+		return -EINVAL;
+	rc = vm_vma_remove(&p->vmas, addr, addr + len);
+	if (rc)
+		return rc;
+	vm_mm_zap(m, p, addr, addr + len, true, true);
+	return 0;
+}
+
+struct prot_ctx {
+	struct vm_machine *m;
+	struct vm_proc *p;
+	uint64_t bits;
+};
+
+static int
+protect_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
+{
+	struct prot_ctx *c = arg;
+	vm_pte_t keep = VM_PTE_P | VM_PTE_A | VM_PTE_D | VM_PTE_G |
+			VM_PTE_COW | VM_PTE_SOFT_DIRTY | VM_PTE_PS |
+			VM_PTE_PFN_MASK;
+	vm_pte_t val = (*pte & keep) | c->bits;
+
+	if (!(*pte & VM_PTE_P))
+		return 0;
+	if (val & VM_PTE_COW)
+		val &= ~VM_PTE_RW;
+	vm_pt_store(c->m, tbl, pte, val);
+	vm_tlb_shootdown(c->m, c->p, va);
+	return 0;
+}
+
+int
+vm_mprotect(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
+	    uint64_t len, unsigned prot)
+{
+	struct prot_ctx c = { .m = m, .p = p, .bits = vm_prot_pte(prot) };
+	int rc;
+
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	if (mm_range(m, addr, &len) ||
+	    prot & ~(unsigned)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
+		return -EINVAL;
+	rc = vm_vma_protect(&p->vmas, addr, addr + len, prot);
+	if (rc)
+		return rc;
+	vm_pt_range(m, p, addr, addr + len, 0, protect_one, &c);
+	return 0;
+}
+
+struct pageout_ctx {
+	struct vm_machine *m;
+	int rc;
+};
+
+static int
+pageout_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
+{
+	struct pageout_ctx *c = arg;
+
+	if (!(*pte & VM_PTE_P) || level != 0)
+		return 0;
+	c->rc = vm_reclaim_page(c->m, VM_PTE2PFN(*pte));
+	return c->rc;
+}
+
+int
+vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
+	   uint64_t len, int advice)
+{
+	struct pageout_ctx c = { .m = m };
+	struct vm_vma *a;
+
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	if (mm_range(m, addr, &len))
+		return -EINVAL;
+	switch (advice) {
+	case VM_ADV_DONTNEED:
+		vm_mm_zap(m, p, addr, addr + len, false, true);
+		return 0;
+	case VM_ADV_WILLNEED:
+		for (uint64_t va = addr; va < addr + len; va = a->end) {
+			a = vm_vma_next(&p->vmas, va);
+			if (!a || a->start >= addr + len)
+				break;
+			va = a->start > va ? a->start : va;
+			int rc = mm_populate(m, p, va,
+					     a->end < addr + len ? a->end
+								 : addr + len,
+					     a->prot);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	case VM_ADV_PAGEOUT:
+		vm_pt_range(m, p, addr, addr + len, 0, pageout_one, &c);
+		return c.rc;
+	default:
+		return -EINVAL;
+	}
+}
+
+struct each_ctx {
+	int (*fn)(void *ctx, uint64_t va, uint64_t pte, int level);
+	void *ctx;
+};
+
+static int
+each_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
+{
+	struct each_ctx *c = arg;
+
+	return c->fn(c->ctx, va, *pte, level);
+}
+
+int
+vm_mm_each_pte(struct vm_machine *m, struct vm_proc *p, uint64_t start,
+	       uint64_t end,
+	       int (*fn)(void *ctx, uint64_t va, uint64_t pte, int level),
+	       void *ctx)
+{
+	struct each_ctx c = { .fn = fn, .ctx = ctx };
+
+	if (p->state == VM_PROC_ZOMBIE || end > vm_user_top(m))
+		return p->state == VM_PROC_ZOMBIE ? 0 : -EINVAL;
+	return vm_pt_range(m, p, start, end, 0, each_one, &c);
+}

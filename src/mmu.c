@@ -1,0 +1,366 @@
+/*
+ * mmu.c - translation and the accesses built on it.
+ *
+ * Case table of one translation (vm_mmu_translate):
+ *
+ *   non-canonical va              -> NONCANON fault, nothing else touched
+ *   TLB hit, permissions allow    -> pa; a write through a clean entry
+ *                                    walks again to set D (refs counted)
+ *   TLB hit, permissions refuse   -> PROT fault; the entry is dropped, as
+ *                                    a #PF invalidates the faulting page
+ *   TLB miss                      -> walk: an entry with P clear is a
+ *                                    NOTPRESENT fault at its level; else
+ *                                    RW/US (all levels) and NX (any level)
+ *                                    decide; on success A is set at every
+ *                                    level, D in the leaf on a write, and
+ *                                    the TLB is filled
+ *
+ * Costs: every translation charges cost_tlb_hit (the lookup); every entry
+ * a walk reads charges cost_mem_ref; the data reference of a successful
+ * access charges cost_mem_ref.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "vmlab/fault.h"
+#include "vmlab/machine.h"
+#include "vmlab/mmu.h"
+#include "vmlab/proc.h"
+#include "vmlab/pt.h"
+#include "vmlab/reclaim.h"
+
+static inline bool
+tlb_allows(unsigned flags, int access, int mode)
+{
+	if (mode == VM_MODE_USER && !(flags & VM_TLB_US))
+		return false;
+	if ((access & VM_ACC_W) && !(flags & VM_TLB_RW))
+		return false;
+	if ((access & VM_ACC_X) && (flags & VM_TLB_NX))
+		return false;
+	return true;
+}
+
+static void
+fault_set(struct vm_fault_info *fi, uint64_t va, int access, int mode,
+	  int kind, int level, uint64_t pte)
+{
+	fi->va = va;
+	fi->access = access;
+	fi->mode = mode;
+	fi->kind = kind;
+	fi->level = level;
+	fi->pte = pte;
+}
+
+/* The walk's combined permissions, as TLB flags. */
+static unsigned
+walk_perms(const struct vm_walk *w)
+{
+	unsigned fl = VM_TLB_RW | VM_TLB_US;
+
+	for (int l = w->top; l >= w->level; l--) {
+		vm_pte_t e = *w->pte[l];
+
+		if (!(e & VM_PTE_RW))
+			fl &= ~(unsigned)VM_TLB_RW;
+		if (!(e & VM_PTE_US))
+			fl &= ~(unsigned)VM_TLB_US;
+		if (e & VM_PTE_NX)
+			fl |= VM_TLB_NX;
+	}
+	return fl;
+}
+
+/* Walks for va and charges the references. */
+static int
+mmu_walk(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	 struct vm_walk *w)
+{
+	int rc = vm_pt_walk(m, p, va, 0, 0, w);
+
+	vm_count(m, p, VM_STAT_walk_refs, w->refs);
+	m->clock += w->refs * m->cfg.cost_mem_ref;
+	return rc;
+}
+
+/* A write through an entry cached clean: set D in the leaf, as hardware
+ * does with a locked update after walking again. */
+static void
+mmu_set_dirty(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	      struct vm_tlb_entry *e)
+{
+	struct vm_walk w;
+
+	if (mmu_walk(m, p, va, &w) == 0 && (*w.pte[w.level] & VM_PTE_P))
+		*w.pte[w.level] |= VM_PTE_D | VM_PTE_A;
+	e->flags |= VM_TLB_D;
+}
+
+static __attribute__((noinline)) int
+mmu_miss(struct vm_machine *m, struct vm_proc *p, uint64_t va, int access,
+	 int mode, uint64_t *pa, struct vm_fault_info *fi)
+{
+	struct vm_walk w;
+	vm_pte_t *leaf;
+	unsigned fl;
+	uint64_t pfn;
+
+	vm_count(m, p, VM_STAT_tlb_miss, 1);
+	if (mmu_walk(m, p, va, &w) || !(*w.pte[w.level] & VM_PTE_P)) {
+		fault_set(fi, va, access, mode, VM_FAULT_NOTPRESENT, w.level,
+			  *w.pte[w.level]);
+		return -EFAULT;
+	}
+	leaf = w.pte[w.level];
+	fl = walk_perms(&w);
+	if (!tlb_allows(fl, access, mode)) {
+		fault_set(fi, va, access, mode, VM_FAULT_PROT, w.level, *leaf);
+		return -EFAULT;
+	}
+	for (int l = w.top; l >= w.level; l--)
+		*w.pte[l] |= VM_PTE_A;
+	if (access & VM_ACC_W)
+		*leaf |= VM_PTE_D;
+	fl |= (*leaf & VM_PTE_D) ? VM_TLB_D : 0;
+	fl |= (*leaf & VM_PTE_G) ? VM_TLB_G : 0;
+	pfn = VM_PTE2PFN(*leaf) & ~((1ull << (9 * w.level)) - 1);
+	vm_tlb_insert(&m->cpu.tlb, m->cpu.asid, va, (unsigned)w.level, pfn, fl);
+	*pa = (pfn << VM_PAGE_SHIFT) + (va & (VM_LEVEL_SIZE(w.level) - 1));
+	return 0;
+}
+
+static inline __attribute__((always_inline)) int
+mmu_translate(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	      int access, int mode, uint64_t *pa, struct vm_fault_info *fi)
+{
+	struct vm_tlb_entry *e;
+
+	if (m->cpu.cur != p)
+		vm_cpu_switch(m, p);
+	m->clock += m->cfg.cost_tlb_hit;
+	if (!vm_va_canonical(va, m->va_bits)) {
+		fault_set(fi, va, access, mode, VM_FAULT_NONCANON, -1, 0);
+		return -EFAULT;
+	}
+	e = vm_tlb_lookup(&m->cpu.tlb, m->cpu.asid, va);
+	if (!e)
+		return mmu_miss(m, p, va, access, mode, pa, fi);
+	m->stats.v[VM_STAT_tlb_hit]++;
+	p->stats.v[VM_STAT_tlb_hit]++;
+	if (!tlb_allows(e->flags, access, mode)) {
+		vm_tlb_shootdown(m, p, va);
+		fault_set(fi, va, access, mode, VM_FAULT_PROT, 0, 0);
+		return -EFAULT;
+	}
+	if ((access & VM_ACC_W) && !(e->flags & VM_TLB_D))
+		mmu_set_dirty(m, p, va, e);
+	*pa = (e->pfn << VM_PAGE_SHIFT) +
+	      (va & ((1ull << vm_tlb_shift(e->size)) - 1));
+	return 0;
+}
+
+int
+vm_mmu_translate(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+		 int access, int mode, uint64_t *pa, struct vm_fault_info *fi)
+{
+	return mmu_translate(m, p, va, access, mode, pa, fi);
+}
+
+/* A refused access: count it, log it, and kill p when it was its own. */
+static void
+access_refused(struct vm_machine *m, struct vm_proc *p,
+	       const struct vm_fault_info *fi, unsigned flags)
+{
+	static const char *const kinds[] = {
+		"none", "not present", "protection", "non-canonical",
+	};
+	static const char *const acc[] = { "?", "read", "write", "?", "exec" };
+
+	vm_count(m, p, VM_STAT_prot_fault, 1);
+	vm_log(&m->log, VM_LOG_WARN,
+	       "pid %d: %s %s at 0x%llx refused (%s, level %d, pte 0x%llx)%s",
+	       p->pid, fi->mode == VM_MODE_USER ? "user" : "supervisor",
+	       acc[fi->access & 7], (unsigned long long)fi->va,
+	       kinds[fi->kind], fi->level, (unsigned long long)fi->pte,
+	       (flags & VM_AF_OWN) ? ": killed with SIGSEGV" : "");
+	if (flags & VM_AF_OWN) {
+		vm_count(m, p, VM_STAT_segv, 1);
+		vm_proc_kill(m, p, 11);
+	}
+}
+
+/* The fault path of an access: fault, retry, up to three times. */
+static __attribute__((noinline)) int
+access_slow(struct vm_machine *m, struct vm_proc *p, uint64_t va, int access,
+	    int mode, unsigned flags, uint64_t *pa, struct vm_fault_info *fi)
+{
+	for (int tries = 0;; tries++) {
+		int rc = tries < 3 ? vm_fault(m, p, fi) : -EFAULT;
+
+		if (rc == -EFAULT)
+			access_refused(m, p, fi, flags);
+		if (rc)
+			return rc;
+		if (mmu_translate(m, p, va, access, mode, pa, fi) == 0)
+			return 0;
+	}
+}
+
+static inline __attribute__((always_inline)) int
+access_inline(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	      int access, int mode, unsigned flags, uint64_t *pa,
+	      struct vm_fault_info *fi)
+{
+	int rc;
+
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	if (!(flags & VM_AF_NOCOUNT)) {
+		m->stats.v[VM_STAT_accesses]++;
+		p->stats.v[VM_STAT_accesses]++;
+	}
+	if (mmu_translate(m, p, va, access, mode, pa, fi)) {
+		rc = access_slow(m, p, va, access, mode, flags, pa, fi);
+		if (rc)
+			return rc;
+	}
+	m->clock += m->cfg.cost_mem_ref;
+	if (m->pol->flags & (VM_POL_TOUCH | VM_POL_TICK))
+		vm_reclaim_access(m, *pa >> VM_PAGE_SHIFT);
+	return 0;
+}
+
+int
+vm_access(struct vm_machine *m, struct vm_proc *p, uint64_t va, int access,
+	  int mode, unsigned flags, uint64_t *pa, struct vm_fault_info *fi)
+{
+	struct vm_fault_info local;
+
+	return access_inline(m, p, va, access, mode, flags, pa,
+			     fi ? fi : &local);
+}
+
+int
+vm_touch(struct vm_machine *m, struct vm_proc *p, uint64_t va, uint64_t len,
+	 int access)
+{
+	uint64_t pa, last;
+
+	if (len == 0 || va + (len - 1) < va)
+		return -EINVAL;
+	last = (va + (len - 1)) & VM_PAGE_MASK;
+	for (uint64_t page = va & VM_PAGE_MASK;; page += VM_PAGE_SIZE) {
+		uint64_t at = page < va ? va : page;
+		int rc = vm_access(m, p, at, access, VM_MODE_USER, VM_AF_OWN,
+				   &pa, NULL);
+
+		if (rc)
+			return rc;
+		if (page == last)
+			return 0;
+	}
+}
+
+static ssize_t
+mem_rw(struct vm_machine *m, struct vm_proc *p, uint64_t va, void *buf,
+       const void *src, size_t len)
+{
+	size_t done = 0;
+
+	if (len > UINT64_MAX - va)
+		len = (size_t)(UINT64_MAX - va);
+	while (done < len) {
+		uint64_t at = va + done, pa;
+		size_t n = VM_PAGE_SIZE - (at & (VM_PAGE_SIZE - 1));
+		int rc;
+
+		if (n > len - done)
+			n = len - done;
+		rc = vm_access(m, p, at, src ? VM_ACC_W : VM_ACC_R,
+			       VM_MODE_USER, 0, &pa, NULL);
+		if (rc)
+			return done ? (ssize_t)done : rc;
+		if (src)
+			memcpy(m->phys.mem + pa, (const char *)src + done, n);
+		else
+			memcpy((char *)buf + done, m->phys.mem + pa, n);
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t
+vm_mem_read(struct vm_machine *m, struct vm_proc *p, uint64_t va, void *buf,
+	    size_t len)
+{
+	return mem_rw(m, p, va, buf, NULL, len);
+}
+
+ssize_t
+vm_mem_write(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	     const void *buf, size_t len)
+{
+	return mem_rw(m, p, va, NULL, buf, len);
+}
+
+/* One load or store of size bytes; the bytes after a page end go through
+ * a second translation that is not counted as another access. */
+static int
+mem_op(struct vm_machine *m, struct vm_proc *p, uint64_t va, unsigned size,
+       uint64_t *val, bool store)
+{
+	int access = store ? VM_ACC_W : VM_ACC_R;
+	unsigned first = size, off = (unsigned)(va & (VM_PAGE_SIZE - 1));
+	uint64_t pa, pa2 = 0;
+	int rc;
+
+	struct vm_fault_info fi;
+
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return -EINVAL;
+	rc = access_inline(m, p, va, access, VM_MODE_USER, VM_AF_OWN, &pa, &fi);
+	if (rc)
+		return rc;
+	if (size == 8 && off + 8 <= VM_PAGE_SIZE) {
+		/* the common case, with a copy of constant size */
+		if (store)
+			memcpy(m->phys.mem + pa, val, 8);
+		else
+			memcpy(val, m->phys.mem + pa, 8);
+		return 0;
+	}
+	if (off + size > VM_PAGE_SIZE) {
+		first = (unsigned)VM_PAGE_SIZE - off;
+		rc = vm_access(m, p, va + first, access, VM_MODE_USER,
+			       VM_AF_OWN | VM_AF_NOCOUNT, &pa2, NULL);
+		if (rc)
+			return rc;
+	}
+	if (!store)
+		*val = 0;
+	if (store) {
+		memcpy(m->phys.mem + pa, val, first);
+		memcpy(m->phys.mem + pa2, (char *)val + first, size - first);
+	} else {
+		memcpy(val, m->phys.mem + pa, first);
+		memcpy((char *)val + first, m->phys.mem + pa2, size - first);
+	}
+	return 0;
+}
+
+int
+vm_load(struct vm_machine *m, struct vm_proc *p, uint64_t va, unsigned size,
+	uint64_t *val)
+{
+	return mem_op(m, p, va, size, val, false);
+}
+
+int
+vm_store(struct vm_machine *m, struct vm_proc *p, uint64_t va, unsigned size,
+	 uint64_t val)
+{
+	return mem_op(m, p, va, size, &val, true);
+}

@@ -1,0 +1,415 @@
+/*
+ * reclaim.c - eviction, the frame lists, the OOM killer; the policies
+ * themselves are in policy.c.
+ *
+ * Eviction of an anonymous frame, by its state:
+ *
+ *   never dirtied, no swap copy  -> contents are zeros: PTEs cleared, the
+ *                                   next touch zero-fills again (no I/O)
+ *   clean, swap copy up to date  -> PTEs get the slot, no write
+ *                                   (swap_clean)
+ *   dirty                        -> written to its slot (a new one if it
+ *                                   had none), PTEs get the slot (pswpout)
+ *
+ * Every PTE on the frame's reverse map is changed and its TLB entry shot
+ * down.  Slot references: the swap cache holds one while the frame lives;
+ * at eviction each PTE takes one and the cache's is handed to the first.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "reclaim.h"
+#include "vmlab/mm.h"
+#include "vmlab/proc.h"
+#include "vmlab/pt.h"
+#include "vmlab/reclaim.h"
+#include "vmlab/swap.h"
+
+void
+vm_lru_init(struct vm_lru *l)
+{
+	l->head = l->tail = VM_PFN_NONE;
+	l->n = 0;
+}
+
+static struct vm_frame *
+fr(struct vm_machine *m, uint64_t pfn)
+{
+	return vm_phys_frame(&m->phys, pfn);
+}
+
+void
+vm_lru_add_before(struct vm_machine *m, struct vm_lru *l, uint64_t at,
+		  uint64_t pfn)
+{
+	struct vm_frame *f = fr(m, pfn);
+
+	if (at == VM_PFN_NONE) {
+		f->next = VM_PFN_NONE;
+		f->prev = l->tail;
+		if (l->tail != VM_PFN_NONE)
+			fr(m, l->tail)->next = (uint32_t)pfn;
+		else
+			l->head = (uint32_t)pfn;
+		l->tail = (uint32_t)pfn;
+	} else {
+		struct vm_frame *a = fr(m, at);
+
+		f->next = (uint32_t)at;
+		f->prev = a->prev;
+		if (a->prev != VM_PFN_NONE)
+			fr(m, a->prev)->next = (uint32_t)pfn;
+		else
+			l->head = (uint32_t)pfn;
+		a->prev = (uint32_t)pfn;
+	}
+	l->n++;
+}
+
+void
+vm_lru_add_tail(struct vm_machine *m, struct vm_lru *l, uint64_t pfn)
+{
+	vm_lru_add_before(m, l, VM_PFN_NONE, pfn);
+}
+
+void
+vm_lru_add_head(struct vm_machine *m, struct vm_lru *l, uint64_t pfn)
+{
+	vm_lru_add_before(m, l, l->head, pfn);
+}
+
+void
+vm_lru_del(struct vm_machine *m, struct vm_lru *l, uint64_t pfn)
+{
+	struct vm_frame *f = fr(m, pfn);
+
+	if (f->prev != VM_PFN_NONE)
+		fr(m, f->prev)->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != VM_PFN_NONE)
+		fr(m, f->next)->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = VM_PFN_NONE;
+	l->n--;
+}
+
+uint64_t
+vm_lru_next_wrap(struct vm_machine *m, const struct vm_lru *l, uint64_t pfn)
+{
+	uint32_t next = fr(m, pfn)->next;
+
+	return next != VM_PFN_NONE ? next : l->head;
+}
+
+/* The leaf PTE through which p maps va, or NULL. */
+static vm_pte_t *
+rmap_pte(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	 struct vm_walk *w)
+{
+	if (vm_pt_walk(m, p, va, 0, 0, w) != 0)
+		return NULL;
+	return w->pte[w->level];
+}
+
+struct young_ctx {
+	struct vm_machine *m;
+	bool clear, young, dirty;
+};
+
+static int
+young_one(void *arg, struct vm_proc *p, uint64_t va)
+{
+	struct young_ctx *c = arg;
+	struct vm_walk w;
+	vm_pte_t *pte = rmap_pte(c->m, p, va, &w);
+
+	if (!pte)
+		return 0;
+	c->dirty |= (*pte & VM_PTE_D) != 0;
+	if (!(*pte & VM_PTE_A))
+		return 0;
+	c->young = true;
+	if (c->clear) {
+		*pte &= ~VM_PTE_A;
+		vm_tlb_shootdown(c->m, p, va);
+	}
+	return 0;
+}
+
+bool
+vm_frame_young(struct vm_machine *m, uint64_t pfn, bool clear)
+{
+	struct young_ctx c = { .m = m, .clear = clear };
+
+	vm_rmap_each(&m->phys, pfn, young_one, &c);
+	return c.young;
+}
+
+bool
+vm_frame_dirty(struct vm_machine *m, uint64_t pfn)
+{
+	struct young_ctx c = { .m = m };
+
+	vm_rmap_each(&m->phys, pfn, young_one, &c);
+	return c.dirty || (fr(m, pfn)->flags & VM_FF_DIRTY);
+}
+
+void
+vm_reclaim_scanned(struct vm_machine *m, uint64_t pfn)
+{
+	struct vm_proc *owner = fr(m, pfn)->owner;
+
+	vm_count(m, owner, VM_STAT_pgscan_direct, 1);
+	vm_count(m, owner, VM_STAT_pgscan_anon, 1);
+}
+
+void
+vm_reclaim_add(struct vm_machine *m, uint64_t pfn)
+{
+	fr(m, pfn)->flags |= VM_FF_LRU;
+	m->pol->insert(m, pfn);
+}
+
+void
+vm_reclaim_del(struct vm_machine *m, uint64_t pfn)
+{
+	m->pol->remove(m, pfn);
+	fr(m, pfn)->flags &= ~(VM_FF_LRU | VM_FF_ACTIVE);
+}
+
+void
+vm_reclaim_access(struct vm_machine *m, uint64_t pfn)
+{
+	if ((m->pol->flags & VM_POL_TOUCH) && (fr(m, pfn)->flags & VM_FF_LRU))
+		m->pol->touch(m, pfn);
+	if (m->pol->flags & VM_POL_TICK)
+		vm_reclaim_tick_maybe(m);
+}
+
+/* Clears D in every PTE mapping the frame (its copy is now on swap). */
+static int
+clean_one(void *arg, struct vm_proc *p, uint64_t va)
+{
+	struct vm_machine *m = arg;
+	struct vm_walk w;
+	vm_pte_t *pte = rmap_pte(m, p, va, &w);
+
+	if (pte && (*pte & VM_PTE_D)) {
+		*pte &= ~VM_PTE_D;
+		vm_tlb_shootdown(m, p, va);
+	}
+	return 0;
+}
+
+/* Writes the frame to its slot (allocating one): 0, -ENOMEM, -EIO. */
+static int
+swap_out(struct vm_machine *m, uint64_t pfn)
+{
+	struct vm_frame *f = fr(m, pfn);
+	int64_t slot = (int64_t)f->slot;
+	int rc;
+
+	if (!m->swap)
+		return -ENOMEM;
+	if (!(f->flags & VM_FF_SWAPCACHE)) {
+		slot = vm_swap_alloc(m->swap);
+		if (slot < 0)
+			return -ENOMEM;
+	}
+	rc = vm_swap_write(m->swap, (uint64_t)slot, vm_phys_ptr(&m->phys, pfn));
+	if (rc) {
+		if (!(f->flags & VM_FF_SWAPCACHE))
+			vm_swap_free(m->swap, (uint64_t)slot);
+		vm_log(&m->log, VM_LOG_ERR, "swap: write of pfn %llu failed: %s",
+		       (unsigned long long)pfn, strerror(-rc));
+		return rc == -ENOSPC ? -ENOMEM : -EIO;
+	}
+	f->flags |= VM_FF_SWAPCACHE;
+	f->flags &= ~VM_FF_DIRTY;
+	f->slot = (uint64_t)slot;
+	vm_count(m, f->owner, VM_STAT_pswpout, 1);
+	m->clock += m->cfg.cost_swap_out;
+	return 0;
+}
+
+int
+vm_reclaim_clean(struct vm_machine *m, uint64_t pfn)
+{
+	int rc = swap_out(m, pfn);
+
+	if (rc == 0)
+		vm_rmap_each(&m->phys, pfn, clean_one, m);
+	return rc;
+}
+
+struct unmap_ctx {
+	struct vm_machine *m;
+	uint64_t pfn;
+	uint64_t slot;	/* 0: the PTEs become empty */
+	bool first;	/* the first PTE takes the swap cache's reference */
+};
+
+static int
+unmap_one(void *arg, struct vm_proc *p, uint64_t va)
+{
+	struct unmap_ctx *c = arg;
+	struct vm_walk w;
+	vm_pte_t *pte = rmap_pte(c->m, p, va, &w);
+
+	if (pte) {
+		vm_pt_set(c->m, &w, w.level,
+			  c->slot ? VM_SWP_ENTRY(0, c->slot) : 0);
+		vm_tlb_shootdown(c->m, p, va);
+	}
+	if (c->slot) {
+		if (!c->first)
+			vm_swap_dup(c->m->swap, c->slot);
+		c->first = false;
+		p->swapents++;
+	}
+	p->rss_anon--;
+	vm_rmap_del(&c->m->phys, c->pfn, p, va);
+	return 0;
+}
+
+/* Evicts frame pfn, which is on the policy's lists. */
+static int
+evict(struct vm_machine *m, uint64_t pfn)
+{
+	struct vm_frame *f = fr(m, pfn);
+	struct unmap_ctx c = { .m = m, .pfn = pfn, .first = true };
+	struct vm_proc *owner = f->owner;
+	bool dirty = vm_frame_dirty(m, pfn);
+
+	if (f->use != VM_FRAME_ANON)
+		return -EINVAL;
+	if (dirty) {
+		int rc = swap_out(m, pfn);
+
+		if (rc)
+			return rc;
+	} else if (f->flags & VM_FF_SWAPCACHE) {
+		vm_count(m, owner, VM_STAT_swap_clean, 1);
+	}
+	c.slot = (f->flags & VM_FF_SWAPCACHE) ? f->slot : 0;
+	vm_rmap_each(&m->phys, pfn, unmap_one, &c);
+	/* the reference of the swap cache went to the PTEs (or was never
+	 * taken, when nothing mapped the frame: drop it then) */
+	if (c.first && c.slot)
+		vm_swap_free(m->swap, c.slot);
+	f->flags &= ~VM_FF_SWAPCACHE;
+	vm_count(m, owner, VM_STAT_pgsteal_direct, 1);
+	vm_count(m, owner, VM_STAT_pgsteal_anon, 1);
+	vm_frame_free(m, pfn);
+	return 0;
+}
+
+int
+vm_reclaim_one(struct vm_machine *m, struct vm_proc *only)
+{
+	/* a victim that cannot be written (swap full) is skipped once; the
+	 * bound keeps a policy that keeps offering it from looping */
+	for (int tries = 0; tries < 4; tries++) {
+		int64_t pfn = m->pol->victim(m, only);
+		int rc;
+
+		if (pfn < 0)
+			return -ENOMEM;
+		rc = evict(m, (uint64_t)pfn);
+		if (rc != -ENOMEM)
+			return rc;
+	}
+	return -ENOMEM;
+}
+
+int
+vm_reclaim_page(struct vm_machine *m, uint64_t pfn)
+{
+	if (pfn >= m->phys.nframes || !(fr(m, pfn)->flags & VM_FF_LRU))
+		return -EINVAL;
+	return evict(m, pfn);
+}
+
+int
+vm_oom_kill(struct vm_machine *m)
+{
+	struct vm_proc *victim = NULL;
+	uint64_t best = 0;
+
+	for (struct vm_proc *p = m->procs; p; p = p->next) {
+		uint64_t size = vm_proc_rss(p) + p->swapents + p->pt_pages;
+
+		if (p->state != VM_PROC_ZOMBIE && size > best) {
+			best = size;
+			victim = p;
+		}
+	}
+	if (!victim)
+		return -ESRCH;
+	vm_log(&m->log, VM_LOG_ERR,
+	       "Out of memory: Killed process %d (%s) total-vm:%llukB, "
+	       "anon-rss:%llukB, swap:%llukB, pgtables:%llukB",
+	       victim->pid, victim->comm,
+	       (unsigned long long)(vm_vmas_size(&victim->vmas) >> 10),
+	       (unsigned long long)(victim->rss_anon * 4),
+	       (unsigned long long)(victim->swapents * 4),
+	       (unsigned long long)(victim->pt_pages * 4));
+	vm_count(m, victim, VM_STAT_oom_kill, 1);
+	vm_proc_kill(m, victim, 9);
+	return victim->pid;
+}
+
+int
+vm_reclaim_init(struct vm_machine *m)
+{
+	const struct vm_policy_ops *ops = vm_policy_find(m->cfg.policy);
+
+	if (!ops)
+		return -EINVAL;
+	m->pol = ops;
+	return ops->init(m);
+}
+
+void
+vm_reclaim_fini(struct vm_machine *m)
+{
+	if (m->pol)
+		m->pol->fini(m);
+	m->pol = NULL;
+}
+
+int
+vm_reclaim_set_policy(struct vm_machine *m, const char *name)
+{
+	const struct vm_policy_ops *ops = vm_policy_find(name);
+	const struct vm_policy_ops *old = m->pol;
+	int rc;
+
+	if (!ops)
+		return -EINVAL;
+	old->fini(m);
+	m->pol = ops;
+	rc = ops->init(m);
+	if (rc) {
+		m->pol = old;
+		if (old->init(m))
+			return rc; /* cannot happen: old state was just freed */
+		ops = old;
+	}
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		struct vm_frame *f = fr(m, pfn);
+
+		if (f->flags & VM_FF_LRU) {
+			f->flags &= ~VM_FF_ACTIVE;
+			f->pdata = 0;
+			ops->insert(m, pfn);
+		}
+	}
+	snprintf(m->cfg.policy, sizeof(m->cfg.policy), "%s", ops->name);
+	return rc;
+}

@@ -1,0 +1,111 @@
+/*
+ * lib.c - shared helpers of the unit suites.
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib.h"
+
+char t_log_last[512];
+unsigned t_log_count;
+
+static void
+t_log_sink(void *ctx, int level, const char *line)
+{
+	snprintf(t_log_last, sizeof(t_log_last), "%s", line);
+	t_log_count++;
+}
+
+static const struct vm_log t_log = { .fn = t_log_sink };
+
+struct vm_machine *
+t_machine_cfg(const struct vm_config *c)
+{
+	struct vm_machine *m = NULL;
+	int rc = vm_machine_create(c, &t_log, &m);
+
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(m);
+	return m;
+}
+
+struct vm_machine *
+t_machine(uint64_t frames)
+{
+	struct vm_config c;
+
+	vm_config_default(&c);
+	c.frames = frames;
+	return t_machine_cfg(&c);
+}
+
+struct vm_proc *
+t_spawn(struct vm_machine *m)
+{
+	struct vm_proc *p = NULL;
+
+	ck_assert_int_eq(vm_proc_spawn(m, "test", &p), 0);
+	return p;
+}
+
+void
+t_map(struct vm_machine *m, struct vm_proc *p, uint64_t addr, uint64_t len,
+      unsigned prot)
+{
+	struct vm_mmap_req r = {
+		.addr = addr, .len = len, .prot = prot, .flags = VM_MAP_FIXED,
+	};
+	uint64_t at = 0;
+
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert_uint_eq(at, addr);
+}
+
+uint64_t
+t_pte(struct vm_machine *m, struct vm_proc *p, uint64_t va)
+{
+	struct vm_walk w;
+
+	if (vm_pt_walk(m, p, va, 0, 0, &w))
+		return 0;
+	return *w.pte[w.level];
+}
+
+char *
+t_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *dir;
+
+	ck_assert_int_gt(asprintf(&dir, "%s/vmlab-test.XXXXXX",
+				  base ? base : "/tmp"), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	return dir;
+}
+
+void
+t_rmdir(char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *path;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (asprintf(&path, "%s/%s", dir, e->d_name) > 0) {
+			unlink(path);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+	free(dir);
+}

@@ -1,0 +1,55 @@
+/*
+ * lib.h - shared helpers of the unit suites.
+ */
+#ifndef VMLAB_TESTS_LIB_H
+#define VMLAB_TESTS_LIB_H
+
+#include <check.h>
+#include <stdint.h>
+
+#include "vmlab/fault.h"
+#include "vmlab/machine.h"
+#include "vmlab/mm.h"
+#include "vmlab/mmu.h"
+#include "vmlab/proc.h"
+#include "vmlab/pt.h"
+#include "vmlab/reclaim.h"
+#include "vmlab/swap.h"
+
+Suite *suite_ctl(void);
+Suite *suite_machine(void);
+Suite *suite_mmu(void);
+Suite *suite_parse(void);
+Suite *suite_policy(void);
+Suite *suite_pt(void);
+Suite *suite_swap(void);
+Suite *suite_tlb(void);
+Suite *suite_trace(void);
+Suite *suite_vma(void);
+
+/* A machine of frames frames with default config otherwise (no swap);
+ * fails the test on error.  Log lines are kept in t_log_last. */
+struct vm_machine *t_machine(uint64_t frames);
+
+/* The same from a config the test filled. */
+struct vm_machine *t_machine_cfg(const struct vm_config *c);
+
+/* A fresh process of m; fails the test on error. */
+struct vm_proc *t_spawn(struct vm_machine *m);
+
+/* Maps len bytes anonymous rw- at addr (fixed); fails the test on error. */
+void t_map(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
+	   uint64_t len, unsigned prot);
+
+/* The leaf PTE of va in p, 0 when there is none (no side effects). */
+uint64_t t_pte(struct vm_machine *m, struct vm_proc *p, uint64_t va);
+
+/* A temporary directory (mkdtemp) and its removal with its files. */
+char *t_tmpdir(void);
+void t_rmdir(char *dir);
+
+/* The last line logged by a machine made with t_machine(). */
+extern char t_log_last[512];
+extern unsigned t_log_count;
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * main.c - runs every unit suite; the exit status is what automake reads.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+
+#include "lib.h"
+
+int
+main(void)
+{
+	Suite *(*const suites[])(void) = {
+		suite_pt,     suite_tlb,   suite_vma,   suite_mmu,
+		suite_machine, suite_policy, suite_swap, suite_parse,
+		suite_ctl,    suite_trace,
+	};
+	SRunner *sr = srunner_create(NULL);
+	int failed;
+
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
