@@ -9,6 +9,10 @@
  * vm_swap_flush; then read back with vm_swap_read.
  * Both read passes are timed warm: an untimed pass first checks every
  * page and brings the file into the page cache.
+ * Machine: the same through the whole simulator: a process's N resident
+ * pages evicted by madvise(pageout) (reverse map, PTE to swap entry, TLB
+ * shootdown, swap write), then read back through faults (a major fault
+ * each: frame, swap read, PTE, TLB fill).
  *
  * Prints pages/s, the ratios store/raw (targets: >= 0.5) and disk bytes
  * per page (target for the store: <= 4.5 KiB).  Content comes from a pool
@@ -27,10 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lmdb.h>
 
+#include "vmlab/machine.h"
+#include "vmlab/mm.h"
+#include "vmlab/mmu.h"
+#include "vmlab/proc.h"
 #include "vmlab/swap.h"
 
 #define PG VM_SWAP_PAGE_SIZE
@@ -223,6 +232,7 @@ bench_raw(const char *dir, uint64_t n, unsigned batch,
 	snprintf(path, sizeof(path), "%s/raw.mdb", dir);
 	if (raw_open(path, n, &env, &dbi))
 		return -1;
+	sync(); /* start every phase with no writeback pending */
 	t = now();
 	rc = raw_puts(env, dbi, n, batch, pool);
 	r->out_s = now() - t;
@@ -290,6 +300,7 @@ bench_store(const char *dir, uint64_t n, const unsigned char *pool,
 	rc = vm_swap_open(path, &o, &sw);
 	if (rc)
 		return rc;
+	sync(); /* earlier phases' writeback must not land in this one */
 	t = now();
 	rc = store_out(sw, n, pool);
 	r->out_s = now() - t;
@@ -307,6 +318,65 @@ bench_store(const char *dir, uint64_t n, const unsigned char *pool,
 	return rc;
 }
 
+#define MBASE 0x100000000ull
+
+/* Fills a process with n pages, evicts them all, faults them back. */
+static int
+bench_machine(const char *dir, uint64_t n, const unsigned char *pool,
+	      struct result *r)
+{
+	char path[DIR_MAX + 16];
+	struct vm_config c;
+	struct vm_machine *m;
+	struct vm_proc *p;
+	struct vm_mmap_req req = { .addr = MBASE, .len = n * PG,
+				   .prot = VM_PROT_READ | VM_PROT_WRITE,
+				   .flags = VM_MAP_FIXED };
+	static unsigned char buf[PG];
+	uint64_t at;
+	double t;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/machine", dir);
+	vm_config_default(&c);
+	c.frames = n + 1024;
+	c.swap_pages = n;
+	c.state_dir = path;
+	rc = vm_machine_create(&c, NULL, &m);
+	if (rc)
+		return rc;
+	rc = vm_proc_spawn(m, "bench", &p);
+	if (!rc)
+		rc = vm_mmap(m, p, &req, &at);
+	for (uint64_t i = 0; !rc && i < n; i++)
+		if (vm_mem_write(m, p, MBASE + i * PG, page_of(pool, i), PG) !=
+		    PG)
+			rc = -EIO;
+	sync(); /* earlier phases' writeback must not land in this one */
+	t = now();
+	if (!rc)
+		rc = vm_madvise(m, p, MBASE, n * PG, VM_ADV_PAGEOUT);
+	if (!rc)
+		rc = vm_swap_flush(m->swap);
+	r->out_s = now() - t;
+	if (!rc && m->stats.v[VM_STAT_pswpout] != n)
+		rc = -EIO;
+	t = now();
+	for (uint64_t i = 0; !rc && i < n; i++)
+		if (vm_mem_read(m, p, MBASE + i * PG, buf, PG) != PG)
+			rc = -EIO;
+	r->in_s = now() - t;
+	/* resident now: check every page without faulting */
+	for (uint64_t i = 0; !rc && i < n; i++)
+		if (vm_mem_read(m, p, MBASE + i * PG, buf, PG) != PG ||
+		    memcmp(buf, page_of(pool, i), PG))
+			rc = -EIO;
+	if (!rc && m->stats.v[VM_STAT_pgmajfault] != n)
+		rc = -EIO;
+	vm_machine_destroy(m);
+	return rc;
+}
+
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
@@ -318,7 +388,7 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 
 static void
 report(uint64_t n, unsigned batch, unsigned cluster, const struct result *raw,
-       const struct result *st)
+       const struct result *st, const struct result *mc)
 {
 	double pages = (double)n;
 	double out = pages / st->out_s, rput = pages / raw->out_s;
@@ -336,6 +406,12 @@ report(uint64_t n, unsigned batch, unsigned cluster, const struct result *raw,
 	printf("disk:     %.2f KiB/page  raw: %.2f KiB/page  ratio %.2f  ", kib,
 	       rkib, kib / rkib);
 	printf("(%s)\n", kib <= 4.5 ? "ok" : "above 4.5 KiB");
+	out = pages / mc->out_s;
+	in = pages / mc->in_s;
+	printf("machine swap-out: %.0f pages/s  ratio to raw-put %.2f  (%s)\n",
+	       out, out / rput, out / rput >= 0.5 ? "ok" : "below 0.5");
+	printf("machine swap-in:  %.0f pages/s  ratio to raw-get %.2f  (%s)\n",
+	       in, in / rget, in / rget >= 0.5 ? "ok" : "below 0.5");
 }
 
 static int
@@ -371,7 +447,7 @@ int
 main(int argc, char **argv)
 {
 	const char *tmp = getenv("TMPDIR");
-	struct result raw = {0}, st = {0};
+	struct result raw = {0}, st = {0}, mc = {0};
 	unsigned batch = 16, cluster = 0;
 	uint64_t n = 65536;
 	unsigned char *pool;
@@ -399,8 +475,18 @@ main(int argc, char **argv)
 			fprintf(stderr, "bench-swap: store: %s\n",
 				strerror(-rc));
 	}
+	/* each phase starts from an empty directory */
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	if (!rc && mkdir(dir, 0700))
+		rc = -errno;
+	if (!rc) {
+		rc = bench_machine(dir, n, pool, &mc);
+		if (rc)
+			fprintf(stderr, "bench-swap: machine: %s\n",
+				strerror(-rc));
+	}
 	if (!rc)
-		report(n, batch, cluster, &raw, &st);
+		report(n, batch, cluster, &raw, &st, &mc);
 	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	free(pool);
 	return rc ? 1 : 0;

@@ -118,7 +118,7 @@ fault_swapin(struct fault_ctx *c)
 
 	if (!c->m->swap)
 		return -EIO;
-	pfn = vm_frame_alloc(c->m, VM_FRAME_ANON, c->p);
+	pfn = vm_frame_alloc(c->m, VM_FRAME_ANON | VM_FRAME_NOZERO, c->p);
 	if (pfn < 0)
 		return (int)pfn;
 	rc = vm_swap_read(c->m->swap, slot, vm_phys_ptr(&c->m->phys, pfn));

@@ -297,7 +297,8 @@ phys_full(struct vm_machine *m, struct vm_proc *p)
 int64_t
 vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner)
 {
-	bool data = use == VM_FRAME_ANON || use == VM_FRAME_FILE;
+	int kind = use & ~VM_FRAME_NOZERO;
+	bool data = kind == VM_FRAME_ANON || kind == VM_FRAME_FILE;
 	int64_t pfn;
 	int rc = 0;
 

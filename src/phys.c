@@ -67,19 +67,22 @@ int64_t
 vm_phys_alloc(struct vm_phys *ph, int use)
 {
 	uint32_t pfn = ph->free_top;
+	bool zero = !(use & VM_FRAME_NOZERO);
 	struct vm_frame *f;
 
 	if (pfn == VM_PFN_NONE)
 		return -ENOMEM;
 	f = &ph->frames[pfn];
 	ph->free_top = f->next;
+	use &= ~VM_FRAME_NOZERO;
 	memset(f, 0, sizeof(*f));
 	f->use = (uint8_t)use;
 	f->prev = f->next = VM_PFN_NONE;
 	ph->nfree--;
 	ph->count[VM_FRAME_FREE]--;
 	ph->count[use]++;
-	memset(vm_phys_ptr(ph, pfn), 0, VM_PAGE_SIZE);
+	if (zero)
+		memset(vm_phys_ptr(ph, pfn), 0, VM_PAGE_SIZE);
 	return pfn;
 }
 

@@ -16,7 +16,7 @@
  * no digit separators.  A value that does not fit in 64 bits, before or
  * after the suffix, is -ERANGE; anything else malformed is -EINVAL.
  *
- * Protections (vm_parse_prot):
+ * Protections (vm_parse_prot), as a mask of enum vm_prot bits:
  *
  *	prot := "none" | [r-][w-][x-] | r?w?x? (at least one letter)
  *
@@ -35,12 +35,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef VM_PROT_READ
-#define VM_PROT_NONE 0u
-#define VM_PROT_READ 1u
-#define VM_PROT_WRITE 2u
-#define VM_PROT_EXEC 4u
-#endif
+/*
+ * The protection bits (VM_PROT_READ 1, VM_PROT_WRITE 2, VM_PROT_EXEC 4)
+ * are enum vm_prot of vma.h: one definition for parser and machine.  Only
+ * the names are used here; nothing of the vma module is called.
+ */
+#include "vmlab/vma.h"
 
 /* Largest pid the parsers accept (pids are 1..VM_PARSE_PID_MAX, as pid_t). */
 #define VM_PARSE_PID_MAX 0x7fffffffu

@@ -35,6 +35,10 @@ enum vm_frame_use {
 	VM_FRAME_KERNEL, /* the kernel's own pages and shared tables */
 };
 
+/* Or'ed into the use given to an allocation: the caller fills the whole
+ * frame at once, so it need not be zeroed first. */
+#define VM_FRAME_NOZERO 0x80
+
 enum vm_frame_flags {
 	VM_FF_LRU = 1 << 0,	  /* on the replacement policy's lists */
 	VM_FF_ACTIVE = 1 << 1,	  /* on the active list (two-list LRU) */
@@ -91,7 +95,8 @@ int vm_phys_init(struct vm_phys *ph, uint64_t nframes);
 void vm_phys_fini(struct vm_phys *ph);
 
 /*
- * Takes a free frame for use, zeroed, refcounts and links cleared.  Returns
+ * Takes a free frame for use, zeroed (unless use has VM_FRAME_NOZERO),
+ * refcounts and links cleared.  Returns
  * the PFN or -ENOMEM when no frame is free.  Does not reclaim: that is the
  * machine's vm_frame_alloc().
  */
