@@ -165,7 +165,14 @@ vm_machine_create(const struct vm_config *c, const struct vm_log *log,
 	if (!m)
 		return -ENOMEM;
 	m->cfg = *c;
-	m->cfg.state_dir = NULL; /* not owned: only used while opening */
+	if (c->state_dir) {
+		m->state_dir = strdup(c->state_dir);
+		if (!m->state_dir) {
+			free(m);
+			return -ENOMEM;
+		}
+	}
+	m->cfg.state_dir = m->state_dir;
 	m->va_bits = 12 + 9 * c->levels;
 	if (log)
 		m->log = *log;
@@ -179,9 +186,7 @@ vm_machine_create(const struct vm_config *c, const struct vm_log *log,
 	rc = vm_reclaim_init(m);
 	if (rc)
 		goto err_tlb;
-	m->cfg.state_dir = c->state_dir;
 	rc = machine_swap_open(m);
-	m->cfg.state_dir = NULL;
 	if (rc)
 		goto err_reclaim;
 	m->asid_used[0] = 1; /* ASID 0 means "untagged" */
@@ -195,6 +200,7 @@ err_tlb:
 err_phys:
 	vm_phys_fini(&m->phys);
 err_free:
+	free(m->state_dir);
 	free(m);
 	return rc;
 }
@@ -210,6 +216,7 @@ vm_machine_destroy(struct vm_machine *m)
 	vm_reclaim_fini(m);
 	vm_tlb_fini(&m->cpu.tlb);
 	vm_phys_fini(&m->phys);
+	free(m->state_dir);
 	free(m);
 }
 

@@ -84,7 +84,7 @@ struct vm_machine {
 	void *pol_state;
 	uint64_t user_pages;	/* resident user data frames */
 	struct vm_swap *swap;
-	uint64_t swap_used;
+	char *state_dir;	/* owned copy of cfg.state_dir, or NULL */
 	/* OPT's view of the future, given by a trace replay */
 	uint64_t (*next_use)(void *ctx, struct vm_proc *p, uint64_t va);
 	void *next_use_ctx;

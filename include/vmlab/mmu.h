@@ -84,6 +84,13 @@ int vm_touch(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 	     uint64_t len, int access);
 
 /*
+ * One access of size bytes at va by p (VM_AF_OWN), as a trace record is:
+ * every page it covers is translated, but it counts as one access.
+ */
+int vm_access_bytes(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+		    uint64_t size, int access);
+
+/*
  * Reads len bytes at va into buf as p's user-mode loads, page by page.
  * Returns the bytes read; when the first page fails nothing is read and
  * the error is returned (-EFAULT, -ENOMEM); a later failure ends the

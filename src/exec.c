@@ -1,0 +1,246 @@
+/*
+ * exec.c - the ctl executor and trace replay.
+ *
+ * Case table of vm_ctl_exec (scope was checked by the parser):
+ *
+ *   spawn NAME           new process, pid in res
+ *   kill PID             the process is reaped: its directory goes
+ *   drop_caches          drops clean page-cache pages (none without files)
+ *   reset                every process reaped, counters and clock zeroed
+ *   hibernate            -EOPNOTSUPP
+ *   mmap                 anonymous only; file= and huge= -EOPNOTSUPP
+ *   munmap mprotect      as mm.h
+ *   msync                anonymous memory has nothing to write: checks the
+ *                        range is mapped (-ENOMEM otherwise, as msync(2))
+ *   madvise              as mm.h
+ *   touch                the process's own accesses; a violation kills it
+ *   exit                 the process is reaped
+ *   fork exec            -EOPNOTSUPP
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmlab/exec.h"
+#include "vmlab/machine.h"
+#include "vmlab/mm.h"
+#include "vmlab/mmu.h"
+#include "vmlab/proc.h"
+#include "vmlab/pt.h"
+
+static int
+fail(char *err, size_t errlen, int rc, const char *fmt, const char *what)
+{
+	snprintf(err, errlen, fmt, what);
+	return rc;
+}
+
+static int
+exec_errno(int rc, char *err, size_t errlen, const char *op)
+{
+	if (rc)
+		snprintf(err, errlen, "%s: %s", op, strerror(-rc));
+	return rc;
+}
+
+static void
+machine_reset(struct vm_machine *m)
+{
+	while (m->procs)
+		vm_proc_reap(m, m->procs);
+	vm_tlb_flush_all(&m->cpu.tlb);
+	memset(&m->stats, 0, sizeof(m->stats));
+	m->clock = 0;
+}
+
+static int
+exec_global(struct vm_machine *m, const struct vm_ctl_cmd *c,
+	    struct vm_ctl_result *res, char *err, size_t errlen)
+{
+	struct vm_proc *p;
+	int rc;
+
+	switch (c->op) {
+	case VM_CTL_SPAWN:
+		rc = vm_proc_spawn(m, c->name[0] ? c->name : NULL, &p);
+		if (rc == 0)
+			res->pid = p->pid;
+		return exec_errno(rc, err, errlen, "spawn");
+	case VM_CTL_KILL:
+		p = vm_machine_proc(m, (int)c->pid);
+		if (!p)
+			return fail(err, errlen, -ENOENT, "kill: no process %s",
+				    "with that pid");
+		vm_proc_reap(m, p);
+		return 0;
+	case VM_CTL_DROP_CACHES:
+		return 0;
+	case VM_CTL_RESET:
+		machine_reset(m);
+		return 0;
+	default:
+		return fail(err, errlen, -EOPNOTSUPP, "%s: not supported by "
+			    "this machine yet", vm_ctl_op_name(c->op));
+	}
+}
+
+static int
+exec_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
+	  struct vm_ctl_result *res, char *err, size_t errlen)
+{
+	struct vm_mmap_req r = { .addr = c->addr, .len = c->len,
+				 .prot = c->prot };
+
+	if (c->flags & VM_CTL_MAP_FILE)
+		return fail(err, errlen, -EOPNOTSUPP,
+			    "mmap: %s mappings are not supported yet", "file");
+	if (c->huge)
+		return fail(err, errlen, -EOPNOTSUPP,
+			    "mmap: %s pages are not supported yet", "huge");
+	if (!(c->flags & VM_CTL_MAP_AUTO))
+		r.flags |= VM_MAP_FIXED;
+	if (c->flags & VM_CTL_MAP_SHARED)
+		r.flags |= VM_MAP_SHARED;
+	if (c->flags & VM_CTL_MAP_POPULATE)
+		r.flags |= VM_MAP_POPULATE;
+	return exec_errno(vm_mmap(m, p, &r, &res->addr), err, errlen, "mmap");
+}
+
+static int
+exec_msync(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
+	   char *err, size_t errlen)
+{
+	uint64_t end = c->addr + c->len;
+
+	if (c->addr & ~VM_PAGE_MASK || end < c->addr || end > vm_user_top(m))
+		return fail(err, errlen, -EINVAL, "msync: %s",
+			    "unaligned or out of range");
+	for (uint64_t va = c->addr; va < end;) {
+		struct vm_vma *a = vm_vma_find(&p->vmas, va);
+
+		if (!a)
+			return fail(err, errlen, -ENOMEM, "msync: %s",
+				    "range not mapped");
+		va = a->end;
+	}
+	return 0;
+}
+
+static int
+exec_proc(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
+	  struct vm_ctl_result *res, char *err, size_t errlen)
+{
+	static const int advice[] = {
+		[VM_CTL_MADV_DONTNEED] = VM_ADV_DONTNEED,
+		[VM_CTL_MADV_WILLNEED] = VM_ADV_WILLNEED,
+		[VM_CTL_MADV_PAGEOUT] = VM_ADV_PAGEOUT,
+	};
+	int rc;
+
+	if (p->state == VM_PROC_ZOMBIE && c->op != VM_CTL_EXIT)
+		return fail(err, errlen, -ESRCH, "%s: the process is dead",
+			    vm_ctl_op_name(c->op));
+	switch (c->op) {
+	case VM_CTL_MMAP:
+		return exec_mmap(m, p, c, res, err, errlen);
+	case VM_CTL_MUNMAP:
+		return exec_errno(vm_munmap(m, p, c->addr, c->len), err, errlen,
+				  "munmap");
+	case VM_CTL_MPROTECT:
+		return exec_errno(vm_mprotect(m, p, c->addr, c->len, c->prot),
+				  err, errlen, "mprotect");
+	case VM_CTL_MSYNC:
+		return exec_msync(m, p, c, err, errlen);
+	case VM_CTL_MADVISE:
+		return exec_errno(vm_madvise(m, p, c->addr, c->len,
+					     advice[c->advice]),
+				  err, errlen, "madvise");
+	case VM_CTL_TOUCH:
+		rc = vm_touch(m, p, c->addr, c->len, (int)c->access);
+		if (rc == -EFAULT)
+			return 0; /* the process died of it: see status */
+		return exec_errno(rc, err, errlen, "touch");
+	case VM_CTL_EXIT:
+		vm_proc_reap(m, p);
+		return 0;
+	default:
+		return fail(err, errlen, -EOPNOTSUPP, "%s: not supported by "
+			    "this machine yet", vm_ctl_op_name(c->op));
+	}
+}
+
+int
+vm_ctl_exec(struct vm_machine *m, struct vm_proc *p,
+	    const struct vm_ctl_cmd *cmd, struct vm_ctl_result *res, char *err,
+	    size_t errlen)
+{
+	struct vm_ctl_result local;
+
+	if (!res)
+		res = &local;
+	memset(res, 0, sizeof(*res));
+	if (errlen)
+		err[0] = '\0';
+	if (cmd->op == VM_CTL_NONE)
+		return 0;
+	if (cmd->op <= VM_CTL_RESET)
+		return exec_global(m, cmd, res, err, errlen);
+	if (!p)
+		return fail(err, errlen, -EINVAL, "%s: a process command",
+			    vm_ctl_op_name(cmd->op));
+	return exec_proc(m, p, cmd, res, err, errlen);
+}
+
+/* Maps the page of va on demand: anonymous, rwx, private. */
+static int
+replay_map(struct vm_replay *r, struct vm_proc *p, uint64_t va)
+{
+	struct vm_mmap_req req = {
+		.addr = va & VM_PAGE_MASK, .len = VM_PAGE_SIZE,
+		.prot = VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC,
+		.flags = VM_MAP_FIXED_NOREPLACE,
+	};
+	uint64_t at;
+	int rc;
+
+	if (va < VM_MMAP_MIN || va >= vm_user_top(r->m))
+		return 0; /* left unmapped: the access faults */
+	rc = vm_mmap(r->m, p, &req, &at);
+	if (rc == 0)
+		r->mapped++;
+	return rc == -EEXIST ? 0 : rc;
+}
+
+int
+vm_replay_rec(struct vm_replay *r, const struct vm_trace_rec *rec)
+{
+	struct vm_proc *p = rec->pid ? vm_machine_proc(r->m, (int)rec->pid)
+				     : r->p;
+	int access = (rec->access & VM_ACC_W) ? VM_ACC_W : rec->access;
+	uint64_t last = rec->addr + (rec->size ? rec->size - 1 : 0);
+	int rc;
+
+	if (!p)
+		return -ENOENT;
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	if (last < rec->addr)
+		last = UINT64_MAX;
+	if (!(r->flags & VM_REPLAY_STRICT)) {
+		for (uint64_t pg = rec->addr & VM_PAGE_MASK;;
+		     pg += VM_PAGE_SIZE) {
+			if (!vm_vma_find(&p->vmas, pg)) {
+				rc = replay_map(r, p, pg);
+				if (rc)
+					return rc;
+			}
+			if (pg == (last & VM_PAGE_MASK))
+				break;
+		}
+	}
+	r->records++;
+	return vm_access_bytes(r->m, p, rec->addr, last - rec->addr + 1,
+			       access);
+}
