@@ -355,3 +355,49 @@ vm_count(struct vm_machine *m, struct vm_proc *p, enum vm_stat s, uint64_t n)
 	if (p)
 		p->stats.v[s] += n;
 }
+
+int
+vm_machine_set_tlb(struct vm_machine *m, unsigned entries, unsigned ways)
+{
+	struct vm_tlb t;
+	int rc = vm_tlb_init(&t, entries, ways);
+
+	if (rc)
+		return rc;
+	vm_count(m, NULL, VM_STAT_tlb_flush, vm_tlb_used(&m->cpu.tlb));
+	vm_tlb_fini(&m->cpu.tlb);
+	m->cpu.tlb = t;
+	m->cfg.tlb_entries = entries;
+	m->cfg.tlb_ways = ways;
+	return 0;
+}
+
+int
+vm_machine_set_asid(struct vm_machine *m, bool on)
+{
+	unsigned need = 0, free_ids = 0;
+
+	if (on == m->cfg.asid)
+		return 0;
+	for (struct vm_proc *p = m->procs; on && p; p = p->next)
+		need += p->state != VM_PROC_ZOMBIE && !p->asid;
+	for (unsigned a = 1; on && a <= VM_TLB_ASID_MAX; a++)
+		free_ids += !m->asid_used[a];
+	if (need > free_ids)
+		return -EAGAIN;
+	for (struct vm_proc *p = m->procs; on && p; p = p->next) {
+		for (unsigned a = 1; !p->asid && p->state != VM_PROC_ZOMBIE &&
+				     a <= VM_TLB_ASID_MAX; a++) {
+			if (!m->asid_used[a]) {
+				m->asid_used[a] = 1;
+				p->asid = a;
+			}
+		}
+	}
+	vm_count(m, NULL, VM_STAT_tlb_flush,
+		 vm_tlb_flush_nonglobal(&m->cpu.tlb));
+	m->cfg.asid = on;
+	m->cpu.cur = NULL;
+	m->cpu.asid = 0;
+	return 0;
+}

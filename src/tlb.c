@@ -160,3 +160,19 @@ vm_tlb_used(const struct vm_tlb *t)
 		n += (t->e[i].flags & VM_TLB_V) != 0;
 	return n;
 }
+
+struct vm_tlb_entry *
+vm_tlb_peek(const struct vm_tlb *t, unsigned asid, uint64_t va)
+{
+	for (unsigned size = VM_TLB_4K; size <= VM_TLB_1G; size++) {
+		uint64_t tag = va >> vm_tlb_shift(size);
+		uint64_t key = vm_tlb_key(tag, size);
+		struct vm_tlb_entry *e = &t->e[(tag & (t->sets - 1)) * t->ways];
+
+		for (unsigned w = 0; w < t->ways; w++, e++)
+			if (e->key == key &&
+			    (e->asid == asid || (e->flags & VM_TLB_G)))
+				return e;
+	}
+	return NULL;
+}

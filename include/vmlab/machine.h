@@ -137,6 +137,19 @@ int64_t vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner);
 /* Frees a frame that nothing maps any more, uncharging its owner. */
 void vm_frame_free(struct vm_machine *m, uint64_t pfn);
 
+/*
+ * Rebuilds the TLB with a new geometry (all entries dropped, counted as
+ * tlb_flush).  Returns 0 or -EINVAL (the old TLB stays), -ENOMEM.
+ */
+int vm_machine_set_tlb(struct vm_machine *m, unsigned entries, unsigned ways);
+
+/*
+ * Turns ASID tagging on or off.  Non-global entries are flushed; turning
+ * it on gives every live process an ASID.  0 or -EAGAIN (out of ASIDs:
+ * nothing changed).
+ */
+int vm_machine_set_asid(struct vm_machine *m, bool on);
+
 /* Counts an event in the machine and, when p is not NULL, in p. */
 void vm_count(struct vm_machine *m, struct vm_proc *p, enum vm_stat s,
 	      uint64_t n);

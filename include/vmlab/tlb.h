@@ -115,6 +115,11 @@ vm_tlb_lookup(struct vm_tlb *t, unsigned asid, uint64_t va)
 	return e ? e : vm_tlb_probe(t, asid, va, VM_TLB_1G);
 }
 
+/* The entry translating va for asid, or NULL, without touching LRU
+ * state: an observer's look. */
+struct vm_tlb_entry *vm_tlb_peek(const struct vm_tlb *t, unsigned asid,
+				 uint64_t va);
+
 /*
  * Installs a translation, replacing an entry for the same page and ASID,
  * else an invalid way, else the set's LRU way.  Returns the entry.

@@ -1,0 +1,136 @@
+/*
+ * lab.h - vmlabfs's shared state: the lab (a machine and its lock, the
+ * event log), the inode table, and the per-open file state.
+ *
+ * Lock order: lab->lock (the machine lock) before lab->log_lock.  The
+ * machine lock is held around every libvmlab call; the node table has its
+ * own lock (nodes are looked up from every FUSE thread, also for files
+ * that never touch the machine); the log has its own so that the
+ * machine's log sink, called with the machine lock held, can append.
+ */
+#ifndef VMLABFS_LAB_H
+#define VMLABFS_LAB_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vmlab/machine.h"
+#include "vmlab/trace.h"
+
+/* What an inode is.  A node is (type, pid, arg); arg's meaning is the
+ * type's: a config knob, a swap slot, a page-table path, a VA. */
+enum node_type {
+	N_ROOT = 1,
+	N_README,
+	N_CTL,
+	N_LOG,
+	N_VMSTAT,
+	N_MEMINFO,
+	N_SWAPS,
+	N_KPAGEFLAGS,
+	N_KPAGECOUNT,
+	N_UPTIME,
+	N_LAST_PID,
+	N_TLB,
+	N_CONFIG_DIR,
+	N_CONFIG,	/* arg: knob index */
+	N_PHYS_DIR,
+	N_PHYS_MEM,
+	N_PHYS_FRAMES,
+	N_SWAP_DIR,
+	N_SWAP_SLOT,	/* arg: slot */
+	N_PID_DIR,	/* the rest have a pid */
+	N_PID_CTL,
+	N_PID_TRACE,
+	N_PID_MEM,
+	N_PID_MAPS,
+	N_PID_SMAPS,
+	N_PID_PAGEMAP,
+	N_PID_STATUS,
+	N_PID_STAT,
+	N_PID_STATM,
+	N_PID_CMDLINE,
+	N_PID_LIMIT,
+	N_PT_DIR,	/* arg: page-table path, see pt_path_* */
+	N_PT_ENTRIES,
+	N_PT_RAW,
+	N_XLATE_DIR,
+	N_XLATE,	/* arg: the virtual address */
+	N_TYPES
+};
+
+struct node {
+	uint64_t ino;
+	int type;
+	int pid;
+	uint64_t arg;
+	uint64_t nlookup;	/* kernel references; under the node lock */
+	struct node *next_key, *next_ino;
+};
+
+/* The event log: every line ever logged, as one growing text. */
+struct lab_log {
+	pthread_mutex_t lock;
+	pthread_cond_t grew;
+	char *buf;
+	size_t len, cap;
+	uint64_t dropped;	/* bytes dropped off the front past the cap */
+	uint64_t lines;
+};
+
+struct lab {
+	pthread_mutex_t lock;	/* the machine lock */
+	struct vm_machine *m;
+	struct lab_log log;
+	struct vm_config cfg;	/* as mounted */
+	char *state_dir;
+	/* node table */
+	pthread_mutex_t nlock;
+	struct node **by_key, **by_ino;
+	size_t nbuckets;
+	uint64_t next_ino;
+};
+
+/* Per-open state, in fi->fh. */
+struct handle {
+	int type;
+	int pid;
+	uint64_t arg;
+	char *text;		/* a rendered observation file, or NULL */
+	size_t len;
+	struct vm_trace_parser *tp; /* PID/trace */
+	char *wbuf;		/* ctl/config: a partial last line */
+	size_t wlen;
+	uint64_t wlines;	/* lines written so far, for messages */
+};
+
+extern struct lab lab;
+
+/* Node table (node.c). */
+int nodes_init(struct lab *l);
+void nodes_fini(struct lab *l);
+/* The node for a key, made if new; nlookup += 1 when ref. NULL: ENOMEM. */
+struct node *node_get(struct lab *l, int type, int pid, uint64_t arg,
+		      bool ref);
+/* The node of ino, or NULL.  The caller copies what it needs. */
+bool node_find(struct lab *l, uint64_t ino, struct node *out);
+void node_forget(struct lab *l, uint64_t ino, uint64_t n);
+/* A stable inode number for a directory listing. */
+uint64_t node_ino_hint(struct lab *l, int type, int pid, uint64_t arg);
+
+/* The event log (logbuf.c). */
+int lablog_init(struct lab_log *lg);
+void lablog_fini(struct lab_log *lg);
+void lablog_append(struct lab_log *lg, const char *line);
+/* Copies up to size bytes from offset off; returns the count. */
+size_t lablog_read(struct lab_log *lg, uint64_t off, char *buf, size_t size);
+uint64_t lablog_size(struct lab_log *lg);
+/* The machine's log sink: stamps lines with the simulated clock. */
+void lab_log_sink(void *ctx, int level, const char *line);
+/* Logs a line from the front end (machine lock held or not). */
+void lab_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,807 @@
+/*
+ * tree.c - the mounted tree of DESIGN.md §2: names, attributes, and the
+ * text of the files that are rendered (observation files).
+ *
+ * Observation files change nothing: they read PTEs through the walker
+ * without setting A bits, peek at the TLB without touching its LRU
+ * stamps, and read frames and swap slots directly.  Their text is
+ * rendered once at open, so a reader sees one consistent snapshot.
+ *
+ * Page-table directories: pt/ is the root table; each present entry that
+ * points at a lower table is a subdirectory named by its index in three
+ * hex digits.  A node's arg holds its path from the root: depth in bits
+ * 0..2 and the index taken at depth i in bits 3 + 9i .. 11 + 9i.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "procfmt.h"
+#include "tree.h"
+#include "vmlab/mm.h"
+#include "vmlab/parse.h"
+#include "vmlab/proc.h"
+#include "vmlab/pt.h"
+#include "vmlab/reclaim.h"
+#include "vmlab/swap.h"
+
+#define DIR_MODE (S_IFDIR | 0555)
+
+struct entry {
+	const char *name;
+	int type;
+	mode_t mode;
+};
+
+static const struct entry root_entries[] = {
+	{ "README", N_README, S_IFREG | 0444 },
+	{ "ctl", N_CTL, S_IFREG | 0200 },
+	{ "log", N_LOG, S_IFREG | 0444 },
+	{ "vmstat", N_VMSTAT, S_IFREG | 0444 },
+	{ "meminfo", N_MEMINFO, S_IFREG | 0444 },
+	{ "swaps", N_SWAPS, S_IFREG | 0444 },
+	{ "kpageflags", N_KPAGEFLAGS, S_IFREG | 0400 },
+	{ "kpagecount", N_KPAGECOUNT, S_IFREG | 0400 },
+	{ "uptime", N_UPTIME, S_IFREG | 0444 },
+	{ "last_pid", N_LAST_PID, S_IFREG | 0444 },
+	{ "tlb", N_TLB, S_IFREG | 0444 },
+	{ "config", N_CONFIG_DIR, DIR_MODE },
+	{ "phys", N_PHYS_DIR, DIR_MODE },
+	{ "swap", N_SWAP_DIR, DIR_MODE },
+};
+
+static const struct entry phys_entries[] = {
+	{ "mem", N_PHYS_MEM, S_IFREG | 0400 },
+	{ "frames", N_PHYS_FRAMES, S_IFREG | 0444 },
+};
+
+static const struct entry pid_entries[] = {
+	{ "ctl", N_PID_CTL, S_IFREG | 0200 },
+	{ "trace", N_PID_TRACE, S_IFREG | 0200 },
+	{ "mem", N_PID_MEM, S_IFREG | 0600 },
+	{ "maps", N_PID_MAPS, S_IFREG | 0444 },
+	{ "smaps", N_PID_SMAPS, S_IFREG | 0444 },
+	{ "pagemap", N_PID_PAGEMAP, S_IFREG | 0400 },
+	{ "status", N_PID_STATUS, S_IFREG | 0444 },
+	{ "stat", N_PID_STAT, S_IFREG | 0444 },
+	{ "statm", N_PID_STATM, S_IFREG | 0444 },
+	{ "cmdline", N_PID_CMDLINE, S_IFREG | 0444 },
+	{ "limit", N_PID_LIMIT, S_IFREG | 0644 },
+	{ "pt", N_PT_DIR, DIR_MODE },
+	{ "translate", N_XLATE_DIR, DIR_MODE },
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- config knobs ------------------------------------------------------ */
+
+enum knob_kind { K_RO, K_U64, K_POLICY, K_BOOL, K_TLB };
+
+struct knob {
+	const char *name;
+	int kind;
+	size_t off; /* offset of a uint64_t (or unsigned/bool) in vm_config */
+	const char *help;
+};
+
+#define CFG(f) offsetof(struct vm_config, f)
+
+static const struct knob knobs[] = {
+	{ "frames", K_RO, CFG(frames), "physical frames (fixed at mount)" },
+	{ "levels", K_RO, CFG(levels), "page-table levels (fixed at mount)" },
+	{ "swap_pages", K_RO, CFG(swap_pages), "swap slots (fixed at mount)" },
+	{ "kernel_pages", K_RO, CFG(kernel_pages), "kernel pages" },
+	{ "policy", K_POLICY, 0, "replacement policy" },
+	{ "tlb_entries", K_TLB, CFG(tlb_entries), "TLB entries" },
+	{ "tlb_ways", K_TLB, CFG(tlb_ways), "TLB ways" },
+	{ "asid", K_BOOL, CFG(asid), "ASID-tagged TLB (1) or flush (0)" },
+	{ "user_limit", K_U64, CFG(user_limit), "resident user pages, 0 = all" },
+	{ "aging_period", K_U64, CFG(aging_period), "aging: accesses/tick" },
+	{ "ws_tau", K_U64, CFG(ws_tau), "wsclock window, accesses" },
+	{ "seed", K_U64, CFG(seed), "random seed" },
+	{ "cost_tlb_hit", K_U64, CFG(cost_tlb_hit), "ns per TLB lookup" },
+	{ "cost_mem_ref", K_U64, CFG(cost_mem_ref), "ns per memory reference" },
+	{ "cost_minor_fault", K_U64, CFG(cost_minor_fault), "ns" },
+	{ "cost_major_fault", K_U64, CFG(cost_major_fault), "ns" },
+	{ "cost_swap_out", K_U64, CFG(cost_swap_out), "ns per page out" },
+};
+
+static uint64_t
+knob_get(const struct vm_config *c, const struct knob *k)
+{
+	const char *base = (const char *)c + k->off;
+
+	if (!strcmp(k->name, "levels") || !strcmp(k->name, "kernel_pages") ||
+	    k->kind == K_TLB)
+		return *(const unsigned *)(const void *)base;
+	if (k->kind == K_BOOL)
+		return *(const bool *)(const void *)base;
+	return *(const uint64_t *)(const void *)base;
+}
+
+static void
+render_knob(struct lab *l, uint64_t i, struct sbuf *sb)
+{
+	const struct knob *k = &knobs[i];
+
+	if (k->kind == K_POLICY)
+		sbuf_printf(sb, "%s\n", l->m->cfg.policy);
+	else
+		sbuf_printf(sb, "%" PRIu64 "\n", knob_get(&l->m->cfg, k));
+}
+
+int
+tree_config_set(struct lab *l, uint64_t i, const char *text, char *err,
+		size_t errlen)
+{
+	const struct knob *k = &knobs[i];
+	struct vm_machine *m = l->m;
+	char word[64];
+	uint64_t v = 0;
+	size_t n = strcspn(text, " \t\r\n");
+	int rc = 0;
+
+	if (k->kind == K_RO) {
+		snprintf(err, errlen, "%s is fixed at mount", k->name);
+		return -EACCES;
+	}
+	if (n == 0 || n >= sizeof(word) || text[n + strspn(text + n,
+							" \t\r\n")]) {
+		snprintf(err, errlen, "%s: one value expected", k->name);
+		return -EINVAL;
+	}
+	memcpy(word, text, n);
+	word[n] = '\0';
+	if (k->kind == K_POLICY) {
+		rc = vm_reclaim_set_policy(m, word);
+		if (rc)
+			snprintf(err, errlen, "policy: unknown '%s'", word);
+		return rc;
+	}
+	if (vm_parse_u64(word, &v)) {
+		snprintf(err, errlen, "%s: bad number '%s'", k->name, word);
+		return -EINVAL;
+	}
+	if (k->kind == K_BOOL) {
+		rc = v > 1 ? -EINVAL : vm_machine_set_asid(m, v == 1);
+	} else if (k->kind == K_TLB) {
+		bool ent = !strcmp(k->name, "tlb_entries");
+
+		rc = v > VM_TLB_ENTRIES_MAX ? -EINVAL :
+		     vm_machine_set_tlb(m, ent ? (unsigned)v : m->cfg.tlb_entries,
+					ent ? m->cfg.tlb_ways : (unsigned)v);
+	} else if (v == 0 && (!strcmp(k->name, "aging_period") ||
+			      !strcmp(k->name, "ws_tau"))) {
+		rc = -EINVAL;
+	} else {
+		*(uint64_t *)(void *)((char *)&m->cfg + k->off) = v;
+	}
+	if (rc)
+		snprintf(err, errlen, "%s: %s not accepted (%s)", k->name, word,
+			 strerror(-rc));
+	return rc;
+}
+
+/* ---- page-table paths -------------------------------------------------- */
+
+static unsigned
+pt_depth(uint64_t arg)
+{
+	return (unsigned)(arg & 7);
+}
+
+static unsigned
+pt_index(uint64_t arg, unsigned i)
+{
+	return (unsigned)((arg >> (3 + 9 * i)) & 0x1ff);
+}
+
+static uint64_t
+pt_child(uint64_t arg, unsigned idx)
+{
+	unsigned d = pt_depth(arg);
+
+	return (arg & ~7ull) | (uint64_t)idx << (3 + 9 * d) | (d + 1);
+}
+
+/* The table frame at a pt path of p, or -ENOENT.  *level: its level. */
+static int64_t
+pt_table(struct lab *l, struct vm_proc *p, uint64_t arg, int *level)
+{
+	int top = (int)l->m->cfg.levels - 1;
+	uint64_t tbl = p->cr3;
+
+	if (p->state == VM_PROC_ZOMBIE || (int)pt_depth(arg) > top)
+		return -ENOENT;
+	for (unsigned i = 0; i < pt_depth(arg); i++) {
+		vm_pte_t e = vm_pt_table(l->m, tbl)[pt_index(arg, i)];
+
+		if (!(e & VM_PTE_P) || (e & VM_PTE_PS))
+			return -ENOENT;
+		tbl = VM_PTE2PFN(e);
+	}
+	*level = top - (int)pt_depth(arg);
+	return (int64_t)tbl;
+}
+
+static bool
+pt_is_table_entry(vm_pte_t e, int level)
+{
+	return level > 0 && (e & VM_PTE_P) && !(e & VM_PTE_PS);
+}
+
+static const char *const level_names[] = { "PT", "PD", "PDPT", "PML4",
+					   "PML5" };
+
+static void
+render_pt_entries(struct lab *l, uint64_t tbl, int level, struct sbuf *sb)
+{
+	const vm_pte_t *t = vm_pt_table(l->m, tbl);
+	char flags[96];
+
+	for (unsigned i = 0; i < VM_PTES_PER_TABLE; i++) {
+		vm_pte_t e = t[i];
+
+		if (e == 0)
+			continue;
+		if (VM_PTE_IS_SWAP(e)) {
+			sbuf_printf(sb, "%03x %016" PRIx64 " swap type %" PRIu64
+				    " slot %" PRIu64 "\n", i, e,
+				    (uint64_t)VM_SWP_TYPE(e),
+				    (uint64_t)VM_SWP_SLOT(e));
+			continue;
+		}
+		vm_pte_flags_str(e, level, flags, sizeof(flags));
+		sbuf_printf(sb, "%03x %016" PRIx64 " %s -> %s pfn %" PRIu64
+			    "\n", i, e, flags,
+			    pt_is_table_entry(e, level) ? level_names[level - 1]
+			    : level == 0 ? "page" : level == 1 ? "2M page"
+			    : "1G page",
+			    (uint64_t)VM_PTE2PFN(e));
+	}
+}
+
+/* ---- translate/VA ------------------------------------------------------- */
+
+static const char *
+tlb_size_name(unsigned size)
+{
+	return size == VM_TLB_4K ? "4K" : size == VM_TLB_2M ? "2M" : "1G";
+}
+
+static void
+tlb_flags_str(unsigned fl, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s", fl & VM_TLB_RW ? "RW " : "R ",
+		 fl & VM_TLB_US ? "US " : "", fl & VM_TLB_D ? "D " : "",
+		 fl & VM_TLB_G ? "G " : "", fl & VM_TLB_NX ? "NX" : "");
+	len = strlen(buf);
+	if (len && buf[len - 1] == ' ')
+		buf[len - 1] = '\0';
+}
+
+static void
+render_translate(struct lab *l, struct vm_proc *p, uint64_t va,
+		 struct sbuf *sb)
+{
+	struct vm_machine *m = l->m;
+	struct vm_walk w;
+	struct vm_tlb_entry *e;
+	unsigned asid = m->cfg.asid ? p->asid : 0;
+	char flags[96];
+	bool us = true, rw = true, nx = false;
+	int rc;
+
+	sbuf_printf(sb, "va 0x%016" PRIx64 " pid %d asid %u\n", va, p->pid,
+		    asid);
+	if (!vm_pt_canonical(m, va)) {
+		sbuf_printf(sb, "fault: non-canonical address (#GP)\n");
+		return;
+	}
+	rc = vm_pt_walk(m, p, va, 0, 0, &w);
+	for (int lv = w.top; lv >= w.level; lv--) {
+		vm_pte_t x = *w.pte[lv];
+
+		vm_pte_flags_str(x, lv, flags, sizeof(flags));
+		sbuf_printf(sb, "%-4s index %3" PRIu64 " (0x%03" PRIx64
+			    ") entry 0x%016" PRIx64 " %s\n", level_names[lv],
+			    (uint64_t)VM_PX(lv, va), (uint64_t)VM_PX(lv, va),
+			    x, x ? flags : "(empty)");
+		us = us && (x & VM_PTE_US);
+		rw = rw && (x & VM_PTE_RW);
+		nx = nx || (x & VM_PTE_NX);
+	}
+	if (rc == 0 && (*w.pte[w.level] & VM_PTE_P)) {
+		uint64_t pfn = VM_PTE2PFN(*w.pte[w.level]) &
+			       ~((1ull << (9 * w.level)) - 1);
+
+		sbuf_printf(sb, "physical 0x%" PRIx64 " (pfn %" PRIu64
+			    ", %s page)\n",
+			    (pfn << 12) + (va & (VM_LEVEL_SIZE(w.level) - 1)),
+			    pfn + ((va & (VM_LEVEL_SIZE(w.level) - 1)) >> 12),
+			    w.level == 0 ? "4K" : w.level == 1 ? "2M" : "1G");
+		sbuf_printf(sb, "access: user %s, write %s, exec %s\n",
+			    us ? "yes" : "no (US=0: a user access faults)",
+			    rw ? "yes" : "no (RW=0)",
+			    nx ? "no (NX=1)" : "yes");
+	} else if (VM_PTE_IS_SWAP(*w.pte[w.level])) {
+		sbuf_printf(sb, "fault: not present, swapped out to slot %"
+			    PRIu64 " (a major fault on access)\n",
+			    (uint64_t)VM_SWP_SLOT(*w.pte[w.level]));
+	} else {
+		struct vm_vma *a = vm_vma_find(&p->vmas, va);
+
+		sbuf_printf(sb, "fault: not present at %s (%s)\n",
+			    level_names[w.level],
+			    a ? "demand zero on access"
+			      : "no mapping: SIGSEGV on access");
+	}
+	e = vm_tlb_peek(&m->cpu.tlb, asid, va);
+	if (!e) {
+		sbuf_printf(sb, "tlb: miss\n");
+		return;
+	}
+	tlb_flags_str(e->flags, flags, sizeof(flags));
+	sbuf_printf(sb, "tlb: hit set %u way %u pfn %" PRIu64 " size %s %s\n",
+		    (unsigned)((e - m->cpu.tlb.e) / m->cpu.tlb.ways),
+		    (unsigned)((e - m->cpu.tlb.e) % m->cpu.tlb.ways), e->pfn,
+		    tlb_size_name(e->size), flags);
+}
+
+/* ---- machine-wide text ------------------------------------------------- */
+
+static void
+render_tlb(struct lab *l, struct sbuf *sb)
+{
+	const struct vm_tlb *t = &l->m->cpu.tlb;
+	char flags[64];
+
+	sbuf_printf(sb, "%-4s %-3s %-4s %-16s %-12s %-4s %s\n", "set", "way",
+		    "asid", "vpn", "pfn", "size", "flags");
+	for (unsigned i = 0; i < t->entries; i++) {
+		const struct vm_tlb_entry *e = &t->e[i];
+
+		if (!(e->flags & VM_TLB_V))
+			continue;
+		tlb_flags_str(e->flags, flags, sizeof(flags));
+		sbuf_printf(sb, "%-4u %-3u %-4u %016" PRIx64 " %-12" PRIu64
+			    " %-4s %s\n", i / t->ways, i % t->ways, e->asid,
+			    e->tag << (9 * e->size), e->pfn,
+			    tlb_size_name(e->size), flags);
+	}
+}
+
+static const char *const use_names[] = { "free", "anon", "file", "pgtable",
+					 "kernel" };
+
+struct mappers {
+	struct sbuf *sb;
+	int n;
+};
+
+static int
+add_mapper(void *ctx, struct vm_proc *p, uint64_t va)
+{
+	struct mappers *mp = ctx;
+
+	sbuf_printf(mp->sb, "%s%d:0x%" PRIx64, mp->n++ ? "," : "", p->pid, va);
+	return 0;
+}
+
+static void
+render_frames(struct lab *l, struct sbuf *sb)
+{
+	struct vm_phys *ph = &l->m->phys;
+
+	sbuf_printf(sb, "%-8s %-7s %-8s %s %s\n", "pfn", "use", "refcount",
+		    "mappers", "flags");
+	for (uint64_t pfn = 0; pfn < ph->nframes; pfn++) {
+		const struct vm_frame *f = vm_phys_frame(ph, pfn);
+		struct mappers mp = { .sb = sb };
+		unsigned refs = f->use == VM_FRAME_PT ? f->nent : f->mapcount;
+
+		sbuf_printf(sb, "%-8" PRIu64 " %-7s %-8u ", pfn,
+			    use_names[f->use], refs);
+		vm_rmap_each(ph, pfn, add_mapper, &mp);
+		if (!mp.n)
+			sbuf_put(sb, "-", 1);
+		sbuf_printf(sb, " %s%s%s%s%s\n",
+			    f->flags & VM_FF_LRU ? "lru " : "",
+			    f->flags & VM_FF_ACTIVE ? "active " : "",
+			    f->flags & VM_FF_SWAPCACHE ? "swapcache " : "",
+			    f->flags & VM_FF_PINNED ? "pinned " : "",
+			    f->flags ? "" : "-");
+	}
+}
+
+static void
+render_config_help(struct sbuf *sb)
+{
+	for (size_t i = 0; i < NELEM(knobs); i++)
+		sbuf_printf(sb, "%-16s %s%s\n", knobs[i].name, knobs[i].help,
+			    knobs[i].kind == K_RO ? " [read-only]" : "");
+}
+
+static const char readme[] =
+	"vmlab: a virtual-memory laboratory, mounted.\n"
+	"\n"
+	"This tree is one simulated x86-64 machine: physical frames, a TLB,\n"
+	"4-level page tables, demand paging, replacement, swap.  Files follow\n"
+	"/proc where Linux has one.  Reading an observation file changes\n"
+	"nothing; reading or writing PID/mem, ctl and trace acts as the\n"
+	"machine would.  See vmlab(7) for every file and the ctl language.\n"
+	"\n"
+	"First steps:\n"
+	"  echo spawn demo > ctl; cat last_pid          # a new process\n"
+	"  echo 'mmap 0x10000000 1M rw-' > 1/ctl        # map memory\n"
+	"  printf 'hello' | dd of=1/mem bs=1 seek=$((0x10000000)) \\\n"
+	"      conv=notrunc                             # store bytes\n"
+	"  dd if=1/mem bs=4096 skip=$((0x10000)) count=1 | hexdump -C\n"
+	"  cat 1/maps 1/status; cat 1/translate/0x10000000\n"
+	"  cat 1/pt/entries; ls 1/pt; cat tlb; grep pg vmstat\n"
+	"  echo 'madvise 0x10000000 1M pageout' > 1/ctl; ls swap\n"
+	"  cat prog.trace > 1/trace                     # replay a trace\n"
+	"  echo lru > config/policy; cat config/README\n"
+	"  tail -f log\n";
+
+/* ---- the tree ---------------------------------------------------------- */
+
+struct vm_proc *
+tree_proc(struct lab *l, int pid)
+{
+	return vm_machine_proc(l->m, pid);
+}
+
+bool
+tree_is_text(int type)
+{
+	switch (type) {
+	case N_README: case N_VMSTAT: case N_MEMINFO: case N_SWAPS:
+	case N_UPTIME: case N_LAST_PID: case N_TLB: case N_CONFIG:
+	case N_PHYS_FRAMES: case N_PID_MAPS: case N_PID_SMAPS:
+	case N_PID_STATUS: case N_PID_STAT: case N_PID_STATM:
+	case N_PID_CMDLINE: case N_PID_LIMIT: case N_PT_ENTRIES: case N_XLATE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Text of the nodes that need a process. */
+static int
+render_pid(struct lab *l, struct vm_proc *p, int type, uint64_t arg,
+	   struct sbuf *sb)
+{
+	struct vm_machine *m = l->m;
+	int64_t tbl;
+	int level;
+
+	switch (type) {
+	case N_PID_MAPS: return fmt_maps(m, p, sb);
+	case N_PID_SMAPS: return fmt_smaps(m, p, sb);
+	case N_PID_STATUS: return fmt_status(m, p, sb);
+	case N_PID_STAT: return fmt_stat(m, p, sb);
+	case N_PID_STATM: return fmt_statm(m, p, sb);
+	case N_PID_CMDLINE: return fmt_cmdline(m, p, sb);
+	case N_PID_LIMIT:
+		sbuf_printf(sb, "%" PRIu64 "\n", p->limit);
+		return 0;
+	case N_PT_ENTRIES:
+		tbl = pt_table(l, p, arg, &level);
+		if (tbl < 0)
+			return (int)tbl;
+		render_pt_entries(l, (uint64_t)tbl, level, sb);
+		return 0;
+	case N_XLATE:
+		if (p->state == VM_PROC_ZOMBIE)
+			return -ENOENT;
+		render_translate(l, p, arg, sb);
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+int
+tree_render(struct lab *l, int type, int pid, uint64_t arg, struct sbuf *sb)
+{
+	struct vm_machine *m = l->m;
+
+	switch (type) {
+	case N_README: sbuf_put(sb, readme, sizeof(readme) - 1); break;
+	case N_VMSTAT: return fmt_vmstat(m, sb);
+	case N_MEMINFO: return fmt_meminfo(m, sb);
+	case N_SWAPS: return fmt_swaps(m, sb);
+	case N_UPTIME: return fmt_uptime(m, sb);
+	case N_LAST_PID: sbuf_printf(sb, "%d\n", m->last_pid); break;
+	case N_TLB: render_tlb(l, sb); break;
+	case N_PHYS_FRAMES: render_frames(l, sb); break;
+	case N_CONFIG:
+		if (arg == NELEM(knobs))
+			render_config_help(sb);
+		else
+			render_knob(l, arg, sb);
+		break;
+	default: {
+		struct vm_proc *p = tree_proc(l, pid);
+
+		return p ? render_pid(l, p, type, arg, sb) : -ENOENT;
+	}
+	}
+	return sb->err;
+}
+
+/* Does the node still exist? */
+static int
+node_alive(struct lab *l, int type, int pid, uint64_t arg)
+{
+	struct vm_proc *p;
+	int level;
+
+	if (type < N_PID_DIR) {
+		if (type == N_SWAP_SLOT)
+			return vm_swap_count(l->m->swap, arg) ? 0 : -ENOENT;
+		return 0;
+	}
+	p = tree_proc(l, pid);
+	if (!p)
+		return -ENOENT;
+	if (type == N_PT_DIR || type == N_PT_ENTRIES || type == N_PT_RAW)
+		return pt_table(l, p, arg, &level) < 0 ? -ENOENT : 0;
+	return 0;
+}
+
+static mode_t
+node_mode(int type)
+{
+	const struct entry *sets[] = { root_entries, phys_entries, pid_entries };
+	const size_t lens[] = { NELEM(root_entries), NELEM(phys_entries),
+				NELEM(pid_entries) };
+
+	switch (type) {
+	case N_ROOT: case N_PID_DIR: case N_XLATE_DIR: case N_PT_DIR:
+		return DIR_MODE;
+	case N_CONFIG: return S_IFREG | 0644;
+	case N_SWAP_SLOT: return S_IFREG | 0444;
+	case N_PT_ENTRIES: case N_XLATE: return S_IFREG | 0444;
+	case N_PT_RAW: return S_IFREG | 0444;
+	}
+	for (size_t s = 0; s < 3; s++)
+		for (size_t i = 0; i < lens[s]; i++)
+			if (sets[s][i].type == type)
+				return sets[s][i].mode;
+	return S_IFREG | 0444;
+}
+
+int
+tree_getattr(struct lab *l, int type, int pid, uint64_t arg, struct stat *st)
+{
+	int rc = node_alive(l, type, pid, arg);
+
+	if (rc)
+		return rc;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = node_mode(type);
+	if (type == N_CONFIG && arg < NELEM(knobs) && knobs[arg].kind == K_RO)
+		st->st_mode = S_IFREG | 0444;
+	if (type == N_CONFIG && arg == NELEM(knobs))
+		st->st_mode = S_IFREG | 0444;
+	st->st_nlink = S_ISDIR(st->st_mode) ? 2 : 1;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_blksize = 4096;
+	if (type == N_LOG)
+		st->st_size = (off_t)lablog_size(&l->log);
+	else if (type == N_PHYS_MEM)
+		st->st_size = (off_t)(l->m->phys.nframes << VM_PAGE_SHIFT);
+	else if (type == N_SWAP_SLOT || type == N_PT_RAW)
+		st->st_size = 4096;
+	st->st_atime = st->st_mtime = st->st_ctime = time(NULL);
+	return 0;
+}
+
+static int
+lookup_pid_dir(struct lab *l, const struct node *dir, const char *name,
+	       struct child *c)
+{
+	struct vm_proc *p = tree_proc(l, dir->pid);
+	uint64_t v;
+
+	if (!p)
+		return -ENOENT;
+	c->pid = dir->pid;
+	c->arg = 0;
+	if (dir->type == N_PID_DIR) {
+		for (size_t i = 0; i < NELEM(pid_entries); i++) {
+			if (!strcmp(name, pid_entries[i].name)) {
+				c->type = pid_entries[i].type;
+				return 0;
+			}
+		}
+		return -ENOENT;
+	}
+	if (dir->type == N_XLATE_DIR) {
+		if (vm_parse_u64(name, &v) || p->state == VM_PROC_ZOMBIE)
+			return -ENOENT;
+		c->type = N_XLATE;
+		c->arg = v;
+		return 0;
+	}
+	/* N_PT_DIR */
+	{
+		int level;
+		int64_t tbl = pt_table(l, p, dir->arg, &level);
+		char *end;
+		unsigned long idx;
+
+		if (tbl < 0)
+			return -ENOENT;
+		c->arg = dir->arg;
+		if (!strcmp(name, "entries") || !strcmp(name, "raw")) {
+			c->type = name[0] == 'e' ? N_PT_ENTRIES : N_PT_RAW;
+			return 0;
+		}
+		idx = strtoul(name, &end, 16);
+		if (strlen(name) != 3 || *end || idx > 511 ||
+		    !pt_is_table_entry(vm_pt_table(l->m, (uint64_t)tbl)[idx],
+				       level))
+			return -ENOENT;
+		c->type = N_PT_DIR;
+		c->arg = pt_child(dir->arg, (unsigned)idx);
+		return 0;
+	}
+}
+
+static int
+lookup_in(const struct entry *set, size_t n, const char *name,
+	  struct child *c)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(name, set[i].name)) {
+			c->type = set[i].type;
+			c->pid = 0;
+			c->arg = 0;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int
+tree_lookup(struct lab *l, const struct node *dir, const char *name,
+	    struct child *c)
+{
+	char *end;
+	unsigned long long v;
+
+	switch (dir->type) {
+	case N_ROOT:
+		v = strtoull(name, &end, 10);
+		if (name[0] >= '1' && name[0] <= '9' && !*end && v <= INT32_MAX) {
+			if (!tree_proc(l, (int)v))
+				return -ENOENT;
+			*c = (struct child){ N_PID_DIR, (int)v, 0 };
+			return 0;
+		}
+		return lookup_in(root_entries, NELEM(root_entries), name, c);
+	case N_PHYS_DIR:
+		return lookup_in(phys_entries, NELEM(phys_entries), name, c);
+	case N_CONFIG_DIR:
+		for (size_t i = 0; i < NELEM(knobs); i++) {
+			if (!strcmp(name, knobs[i].name)) {
+				*c = (struct child){ N_CONFIG, 0, i };
+				return 0;
+			}
+		}
+		if (!strcmp(name, "README")) {
+			*c = (struct child){ N_CONFIG, 0, NELEM(knobs) };
+			return 0;
+		}
+		return -ENOENT;
+	case N_SWAP_DIR:
+		v = strtoull(name, &end, 10);
+		if (name[0] < '1' || name[0] > '9' || *end ||
+		    !vm_swap_count(l->m->swap, v))
+			return -ENOENT;
+		*c = (struct child){ N_SWAP_SLOT, 0, v };
+		return 0;
+	case N_PID_DIR: case N_XLATE_DIR: case N_PT_DIR:
+		return lookup_pid_dir(l, dir, name, c);
+	default:
+		return -ENOTDIR;
+	}
+}
+
+typedef void add_fn(void *ctx, const char *name, mode_t mode, int type,
+		    int pid, uint64_t arg);
+
+static void
+list_set(const struct entry *set, size_t n, int pid, add_fn *add, void *ctx)
+{
+	for (size_t i = 0; i < n; i++)
+		add(ctx, set[i].name, set[i].mode, set[i].type, pid, 0);
+}
+
+static int
+list_pt(struct lab *l, const struct node *dir, add_fn *add, void *ctx)
+{
+	struct vm_proc *p = tree_proc(l, dir->pid);
+	int level;
+	int64_t tbl = p ? pt_table(l, p, dir->arg, &level) : -ENOENT;
+	char name[8];
+
+	if (tbl < 0)
+		return -ENOENT;
+	add(ctx, "entries", S_IFREG | 0444, N_PT_ENTRIES, dir->pid, dir->arg);
+	add(ctx, "raw", S_IFREG | 0444, N_PT_RAW, dir->pid, dir->arg);
+	for (unsigned i = 0; i < VM_PTES_PER_TABLE; i++) {
+		if (!pt_is_table_entry(vm_pt_table(l->m, (uint64_t)tbl)[i],
+				       level))
+			continue;
+		snprintf(name, sizeof(name), "%03x", i);
+		add(ctx, name, DIR_MODE, N_PT_DIR, dir->pid,
+		    pt_child(dir->arg, i));
+	}
+	return 0;
+}
+
+int
+tree_list(struct lab *l, const struct node *dir, add_fn *add, void *ctx)
+{
+	char name[24];
+
+	switch (dir->type) {
+	case N_ROOT:
+		list_set(root_entries, NELEM(root_entries), 0, add, ctx);
+		for (struct vm_proc *p = l->m->procs; p; p = p->next) {
+			snprintf(name, sizeof(name), "%d", p->pid);
+			add(ctx, name, DIR_MODE, N_PID_DIR, p->pid, 0);
+		}
+		return 0;
+	case N_PHYS_DIR:
+		list_set(phys_entries, NELEM(phys_entries), 0, add, ctx);
+		return 0;
+	case N_CONFIG_DIR:
+		add(ctx, "README", S_IFREG | 0444, N_CONFIG, 0, NELEM(knobs));
+		for (size_t i = 0; i < NELEM(knobs); i++)
+			add(ctx, knobs[i].name,
+			    S_IFREG | (knobs[i].kind == K_RO ? 0444 : 0644),
+			    N_CONFIG, 0, i);
+		return 0;
+	case N_SWAP_DIR:
+		for (uint64_t s = vm_swap_next_used(l->m->swap, 0); s;
+		     s = vm_swap_next_used(l->m->swap, s)) {
+			snprintf(name, sizeof(name), "%" PRIu64, s);
+			add(ctx, name, S_IFREG | 0444, N_SWAP_SLOT, 0, s);
+		}
+		return 0;
+	case N_PID_DIR:
+		if (!tree_proc(l, dir->pid))
+			return -ENOENT;
+		list_set(pid_entries, NELEM(pid_entries), dir->pid, add, ctx);
+		return 0;
+	case N_XLATE_DIR:
+		return tree_proc(l, dir->pid) ? 0 : -ENOENT;
+	case N_PT_DIR:
+		return list_pt(l, dir, add, ctx);
+	default:
+		return -ENOTDIR;
+	}
+}
+
+/* Exposed for the raw table file. */
+int64_t tree_pt_table(struct lab *l, struct vm_proc *p, uint64_t arg);
+
+int64_t
+tree_pt_table(struct lab *l, struct vm_proc *p, uint64_t arg)
+{
+	int level;
+
+	return pt_table(l, p, arg, &level);
+}

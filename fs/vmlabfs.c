@@ -1,0 +1,1015 @@
+/*
+ * vmlabfs.c - mount a vmlab machine with FUSE (the low-level API).
+ *
+ * Handlers are named vmlabfs_<op> and stay thin: they find the node, take
+ * the machine lock, and call tree.c (names, attributes, rendered text) or
+ * libvmlab.  Every handler that touches the machine holds lab.lock for
+ * its whole length, replies included: a read of PID/mem replies with an
+ * iovec pointing at the frames themselves (no copy here; the kernel's
+ * writev is the one copy), and the frames must neither move nor change
+ * until the reply is written.  While such a reply is built its frames are
+ * pinned, so that faulting in a later page of the same read cannot evict
+ * an earlier one.
+ *
+ * Files are opened direct_io: sizes are 0 like /proc's, and reads are not
+ * cut at st_size.  Observation files are rendered at open into the handle
+ * (one snapshot a reader); access files act at each read or write.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "procfmt.h"
+#include "sbuf.h"
+#include "tree.h"
+#include "vmlab/ctl.h"
+#include "vmlab/exec.h"
+#include "vmlab/mm.h"
+#include "vmlab/mmu.h"
+#include "vmlab/parse.h"
+#include "vmlab/proc.h"
+#include "vmlab/reclaim.h"
+#include "vmlab/swap.h"
+
+struct lab lab;
+
+int64_t tree_pt_table(struct lab *l, struct vm_proc *p, uint64_t arg);
+
+#define LOCK() pthread_mutex_lock(&lab.lock)
+#define UNLOCK() pthread_mutex_unlock(&lab.lock)
+
+/* ---- lookups and attributes ------------------------------------------- */
+
+static void
+vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	struct node dir, *n;
+	struct child c;
+	int rc;
+
+	if (!node_find(&lab, parent, &dir)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	LOCK();
+	rc = tree_lookup(&lab, &dir, name, &c);
+	if (rc == 0)
+		rc = tree_getattr(&lab, c.type, c.pid, c.arg, &e.attr);
+	UNLOCK();
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	n = node_get(&lab, c.type, c.pid, c.arg, true);
+	if (!n) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	e.ino = n->ino;
+	e.attr.st_ino = n->ino;
+	fuse_reply_entry(req, &e);
+}
+
+static void
+vmlabfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	node_forget(&lab, ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void
+vmlabfs_forget_multi(fuse_req_t req, size_t count,
+		     struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		node_forget(&lab, forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void
+vmlabfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+	struct node n;
+	int rc;
+
+	if (!node_find(&lab, ino, &n)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	LOCK();
+	rc = tree_getattr(&lab, n.type, n.pid, n.arg, &st);
+	UNLOCK();
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	st.st_ino = ino;
+	fuse_reply_attr(req, &st, 0);
+}
+
+/* Truncation is accepted and ignored: `echo cmd > ctl` opens with
+ * O_TRUNC, and what a ctl file holds is not a length. */
+static void
+vmlabfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi)
+{
+	vmlabfs_getattr(req, ino, fi);
+}
+
+/* ---- directories ------------------------------------------------------- */
+
+/* A listing made at opendir: entries back to back, ends[i] the offset
+ * just past entry i (the offset the kernel passes to resume after it). */
+struct dirbuf {
+	char *buf;
+	size_t len, cap;
+	size_t *ends;
+	size_t n;
+	fuse_req_t req;
+};
+
+static void
+dir_add(void *ctx, const char *name, mode_t mode, int type, int pid,
+	uint64_t arg)
+{
+	struct dirbuf *d = ctx;
+	struct stat st = { .st_mode = mode };
+	size_t need;
+
+	st.st_ino = node_ino_hint(&lab, type, pid, arg);
+	need = fuse_add_direntry(d->req, NULL, 0, name, NULL, 0);
+	if (d->len + need > d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 4096;
+		char *b;
+		size_t *e;
+
+		while (cap < d->len + need)
+			cap *= 2;
+		b = realloc(d->buf, cap);
+		if (b)
+			d->buf = b;
+		e = realloc(d->ends, cap / 16 * sizeof(*e));
+		if (e)
+			d->ends = e;
+		if (!b || !e)
+			return;
+		d->cap = cap;
+	}
+	/* the offset of an entry is the position of the next one */
+	fuse_add_direntry(d->req, d->buf + d->len, need, name, &st,
+			  (off_t)(d->len + need));
+	d->len += need;
+	d->ends[d->n++] = d->len;
+}
+
+static void
+vmlabfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dirbuf *d = calloc(1, sizeof(*d));
+	struct node n;
+	int rc;
+
+	if (!d || !node_find(&lab, ino, &n)) {
+		free(d);
+		fuse_reply_err(req, d ? ENOENT : ENOMEM);
+		return;
+	}
+	d->req = req;
+	dir_add(d, ".", S_IFDIR, n.type, n.pid, n.arg);
+	dir_add(d, "..", S_IFDIR, N_ROOT, 0, 0);
+	LOCK();
+	rc = tree_list(&lab, &n, dir_add, d);
+	UNLOCK();
+	if (rc) {
+		free(d->buf);
+		free(d->ends);
+		free(d);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uintptr_t)d;
+	fuse_reply_open(req, fi);
+}
+
+static void
+vmlabfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi)
+{
+	struct dirbuf *d = (struct dirbuf *)(uintptr_t)fi->fh;
+
+	if ((size_t)off >= d->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	/* whole entries only: up to the last one that fits */
+	{
+		size_t i = 0, end = (size_t)off;
+
+		while (i < d->n && d->ends[i] <= (size_t)off)
+			i++;
+		while (i < d->n && d->ends[i] - (size_t)off <= size)
+			end = d->ends[i++];
+		fuse_reply_buf(req, d->buf + off, end - (size_t)off);
+	}
+}
+
+static void
+vmlabfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dirbuf *d = (struct dirbuf *)(uintptr_t)fi->fh;
+
+	free(d->buf);
+	free(d->ends);
+	free(d);
+	fuse_reply_err(req, 0);
+}
+
+/* ---- open and release -------------------------------------------------- */
+
+static bool
+writable(int type)
+{
+	switch (type) {
+	case N_CTL: case N_PID_CTL: case N_PID_TRACE: case N_PID_MEM:
+	case N_CONFIG: case N_PID_LIMIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+readable(int type)
+{
+	return type != N_CTL && type != N_PID_CTL && type != N_PID_TRACE;
+}
+
+static void
+handle_free(struct handle *h)
+{
+	if (!h)
+		return;
+	free(h->text);
+	free(h->tp);
+	free(h);
+}
+
+/* Checks the open mode and makes the handle; renders text files. */
+static int
+handle_open(const struct node *n, int flags, struct handle **out)
+{
+	int acc = flags & O_ACCMODE;
+	struct handle *h;
+	struct stat st;
+	int rc;
+
+	if ((acc != O_RDONLY && !writable(n->type)) ||
+	    (acc != O_WRONLY && !readable(n->type)))
+		return -EACCES;
+	if (n->type == N_CONFIG && acc != O_RDONLY &&
+	    tree_getattr(&lab, n->type, 0, n->arg, &st) == 0 &&
+	    !(st.st_mode & 0200))
+		return -EACCES;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->type = n->type;
+	h->pid = n->pid;
+	h->arg = n->arg;
+	rc = tree_getattr(&lab, n->type, n->pid, n->arg, &st);
+	if (rc == 0 && tree_is_text(n->type) && acc != O_WRONLY) {
+		struct sbuf sb;
+
+		sbuf_init(&sb);
+		rc = tree_render(&lab, n->type, n->pid, n->arg, &sb);
+		h->text = sbuf_take(&sb, &h->len);
+	}
+	if (rc == 0 && n->type == N_PID_TRACE) {
+		h->tp = malloc(sizeof(*h->tp));
+		if (h->tp)
+			vm_trace_init(h->tp, VM_TRACE_NO_PID);
+		else
+			rc = -ENOMEM;
+	}
+	if (rc) {
+		handle_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+static void
+vmlabfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct handle *h = NULL;
+	struct node n;
+	int rc;
+
+	if (!node_find(&lab, ino, &n)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	LOCK();
+	rc = handle_open(&n, fi->flags, &h);
+	UNLOCK();
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	fi->direct_io = 1;
+	fi->nonseekable = 0;
+	fuse_reply_open(req, fi);
+}
+
+static int replay_cb(void *ctx, const struct vm_trace_rec *rec);
+static int trace_errno(struct handle *h, int rc);
+
+static void
+vmlabfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+
+	if (h->tp) {
+		/* the last line, if it had no newline */
+		LOCK();
+		trace_errno(h, vm_trace_finish(h->tp, replay_cb, h));
+		UNLOCK();
+	}
+	handle_free(h);
+	fuse_reply_err(req, 0);
+}
+
+/* ---- reads ------------------------------------------------------------- */
+
+static void
+reply_text(fuse_req_t req, const char *text, size_t len, size_t size,
+	   off_t off)
+{
+	if ((size_t)off >= len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > len - (size_t)off)
+		size = len - (size_t)off;
+	fuse_reply_buf(req, text + off, size);
+}
+
+/* How many frames one read may pin: a fraction of what the machine and
+ * the process may hold, so that faulting the rest in always finds room. */
+static size_t
+pin_cap(const struct vm_machine *m, const struct vm_proc *p)
+{
+	uint64_t cap = m->phys.nframes / 4;
+
+	if (m->cfg.user_limit && m->cfg.user_limit / 2 < cap)
+		cap = m->cfg.user_limit / 2;
+	if (p->limit && p->limit / 2 < cap)
+		cap = p->limit / 2;
+	return cap ? (size_t)cap : 1;
+}
+
+/* A read of PID/mem through a bounce buffer, for machines too small to
+ * pin a whole request. */
+static void
+read_mem_copy(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
+{
+	char *buf = malloc(size ? size : 1);
+	ssize_t n;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = vm_mem_read(lab.m, p, (uint64_t)off, buf, size);
+	if (n < 0)
+		fuse_reply_err(req, n == -EFAULT ? EIO : (int)-n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+/* A read of PID/mem: p's user-mode loads, replied from the frames. */
+static void
+read_mem(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
+{
+	struct vm_machine *m = lab.m;
+	size_t max = size / VM_PAGE_SIZE + 2, n = 0, done = 0, cap;
+	struct iovec *iov = malloc(max * sizeof(*iov));
+	uint32_t *pinned = malloc(max * sizeof(*pinned));
+	size_t npinned = 0;
+
+	if (!iov || !pinned) {
+		free(iov);
+		free(pinned);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	cap = pin_cap(m, p);
+	if (max - 1 > cap) {
+		/* more pages than may be pinned at once: copy instead */
+		free(iov);
+		free(pinned);
+		read_mem_copy(req, p, size, off);
+		return;
+	}
+	while (done < size && p->state != VM_PROC_ZOMBIE) {
+		uint64_t at = (uint64_t)off + done, pa;
+		size_t len = VM_PAGE_SIZE - (at & (VM_PAGE_SIZE - 1));
+		struct vm_frame *f;
+
+		if (len > size - done)
+			len = size - done;
+		if (vm_access(m, p, at, VM_ACC_R, VM_MODE_USER, 0, &pa, NULL))
+			break;
+		f = vm_phys_frame(&m->phys, pa >> VM_PAGE_SHIFT);
+		if (!(f->flags & VM_FF_PINNED)) {
+			f->flags |= VM_FF_PINNED;
+			pinned[npinned++] = (uint32_t)(pa >> VM_PAGE_SHIFT);
+		}
+		iov[n].iov_base = m->phys.mem + pa;
+		iov[n++].iov_len = len;
+		done += len;
+	}
+	if (done)
+		fuse_reply_iov(req, iov, (int)n);
+	else
+		fuse_reply_err(req, EIO);
+	for (size_t i = 0; i < npinned; i++)
+		vm_phys_frame(&m->phys, pinned[i])->flags &= ~VM_FF_PINNED;
+	free(iov);
+	free(pinned);
+}
+
+/* pagemap, kpageflags, kpagecount: 8 bytes an entry, aligned. */
+static void
+read_u64s(fuse_req_t req, const struct handle *h, size_t size, off_t off)
+{
+	struct vm_machine *m = lab.m;
+	uint64_t first = (uint64_t)off / 8, n = size / 8, end, *buf;
+	struct vm_proc *p = NULL;
+	int rc = 0;
+
+	if ((off | (off_t)size) & 7) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (h->type == N_PID_PAGEMAP) {
+		p = tree_proc(&lab, h->pid);
+		if (!p) {
+			fuse_reply_err(req, ESRCH);
+			return;
+		}
+		end = vm_user_top(m) >> VM_PAGE_SHIFT;
+	} else {
+		end = m->phys.nframes;
+	}
+	if (first >= end || n == 0) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (n > end - first)
+		n = end - first;
+	buf = malloc(n * 8);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (p)
+		rc = fmt_pagemap(m, p, first, n, buf);
+	else
+		for (uint64_t i = 0; i < n; i++)
+			buf[i] = h->type == N_KPAGEFLAGS
+					 ? fmt_kpageflags(m, first + i)
+					 : fmt_kpagecount(m, first + i);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, (const char *)buf, n * 8);
+	free(buf);
+}
+
+/* phys/mem, swap/N, pt/raw: bytes read as they are, changing nothing. */
+static void
+read_raw(fuse_req_t req, const struct handle *h, size_t size, off_t off)
+{
+	struct vm_machine *m = lab.m;
+	static __thread char page[4096];
+	const char *src = page;
+	uint64_t len = 4096;
+
+	if (h->type == N_PHYS_MEM) {
+		src = (const char *)m->phys.mem;
+		len = m->phys.nframes << VM_PAGE_SHIFT;
+	} else if (h->type == N_SWAP_SLOT) {
+		int rc = vm_swap_read(m->swap, h->arg, page);
+
+		if (rc) {
+			fuse_reply_err(req, rc == -EINVAL ? ENOENT : -rc);
+			return;
+		}
+	} else {
+		struct vm_proc *p = tree_proc(&lab, h->pid);
+		int64_t tbl = p ? tree_pt_table(&lab, p, h->arg) : -ENOENT;
+
+		if (tbl < 0) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+		src = vm_phys_ptr(&m->phys, (uint64_t)tbl);
+	}
+	reply_text(req, src, len, size, off);
+}
+
+static void
+vmlabfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	     struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct vm_proc *p;
+
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (tree_is_text(h->type)) {
+		reply_text(req, h->text ? h->text : "", h->len, size, off);
+		return;
+	}
+	if (h->type == N_LOG) {
+		char *buf = malloc(size ? size : 1);
+		size_t n = buf ? lablog_read(&lab.log, (uint64_t)off, buf, size)
+			       : 0;
+
+		if (buf)
+			fuse_reply_buf(req, buf, n);
+		else
+			fuse_reply_err(req, ENOMEM);
+		free(buf);
+		return;
+	}
+	LOCK();
+	switch (h->type) {
+	case N_PID_MEM:
+		p = tree_proc(&lab, h->pid);
+		if (p)
+			read_mem(req, p, size, off);
+		else
+			fuse_reply_err(req, ESRCH);
+		break;
+	case N_PID_PAGEMAP: case N_KPAGEFLAGS: case N_KPAGECOUNT:
+		read_u64s(req, h, size, off);
+		break;
+	case N_PHYS_MEM: case N_SWAP_SLOT: case N_PT_RAW:
+		read_raw(req, h, size, off);
+		break;
+	default:
+		fuse_reply_err(req, EINVAL);
+	}
+	UNLOCK();
+}
+
+/* ---- writes ------------------------------------------------------------ */
+
+/* Runs the lines of one write to a ctl file.  Returns the bytes taken or
+ * -errno of the first failing line (earlier lines stay done). */
+static int
+write_ctl(struct handle *h, const char *buf, size_t size)
+{
+	const char *pos = buf, *end = buf + size, *line;
+	struct vm_proc *p = NULL;
+	int scope = h->type == N_CTL ? VM_CTL_GLOBAL : VM_CTL_PROC;
+	size_t len;
+
+	if (scope == VM_CTL_PROC) {
+		p = tree_proc(&lab, h->pid);
+		if (!p)
+			return -ESRCH;
+	}
+	while ((line = vm_ctl_next_line(&pos, end, &len))) {
+		struct vm_ctl_cmd cmd;
+		struct vm_ctl_result res;
+		char err[256];
+		int rc;
+
+		h->wlines++;
+		rc = vm_ctl_parse(line, len, scope, &cmd, err, sizeof(err));
+		if (rc == 0)
+			rc = vm_ctl_exec(lab.m, p, &cmd, &res, err, sizeof(err));
+		if (rc) {
+			vm_log(&lab.m->log, VM_LOG_WARN,
+			       "%s%.0d%sctl: line %" PRIu64 " '%.*s': %s",
+			       p ? "pid " : "", p ? p->pid : 0, p ? " " : "",
+			       h->wlines, (int)(len > 80 ? 80 : len), line, err);
+			return rc;
+		}
+		if (cmd.op == VM_CTL_SPAWN)
+			vm_log(&lab.m->log, VM_LOG_INFO, "spawn: pid %d (%s)",
+			       res.pid, cmd.name[0] ? cmd.name : "proc");
+		if (cmd.op == VM_CTL_EXIT || (cmd.op == VM_CTL_TOUCH &&
+					      p->state == VM_PROC_ZOMBIE))
+			p = NULL; /* later lines of this write: no process */
+		if (!p && scope == VM_CTL_PROC && pos < end) {
+			h->wlines++;
+			return -ESRCH;
+		}
+	}
+	return (int)size;
+}
+
+static int
+replay_cb(void *ctx, const struct vm_trace_rec *rec)
+{
+	struct handle *h = ctx;
+	struct vm_replay r = { .m = lab.m, .p = tree_proc(&lab, h->pid) };
+
+	if (!r.p)
+		return -ESRCH;
+	return vm_replay_rec(&r, rec);
+}
+
+/* Logs a failed trace write and maps the error for write(2). */
+static int
+trace_errno(struct handle *h, int rc)
+{
+	uint64_t line = 0;
+	const char *why;
+
+	if (rc >= 0)
+		return rc;
+	why = vm_trace_error(h->tp, &line);
+	if (rc == -EINVAL) {
+		vm_log(&lab.m->log, VM_LOG_WARN, "pid %d trace: line %" PRIu64
+		       ": %s", h->pid, line, why ? why : "bad line");
+		return -EINVAL;
+	}
+	if (rc == -EFAULT || rc == -ESRCH || rc == -ENOENT) {
+		vm_log(&lab.m->log, VM_LOG_WARN, "pid %d trace: line %" PRIu64
+		       ": the process is dead; replay stopped", h->pid, line);
+		return -ESRCH;
+	}
+	return rc;
+}
+
+static int
+write_simple(struct handle *h, const char *buf, size_t size)
+{
+	char text[64], err[256];
+	uint64_t v;
+	int rc;
+
+	if (size >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, buf, size);
+	text[size] = '\0';
+	if (h->type == N_CONFIG) {
+		rc = tree_config_set(&lab, h->arg, text, err, sizeof(err));
+		if (rc)
+			vm_log(&lab.m->log, VM_LOG_WARN, "config: %s", err);
+		return rc ? rc : (int)size;
+	}
+	/* PID/limit */
+	text[strcspn(text, " \t\r\n")] = '\0';
+	if (vm_parse_u64(text, &v)) {
+		vm_log(&lab.m->log, VM_LOG_WARN, "pid %d limit: bad number '%s'",
+		       h->pid, text);
+		return -EINVAL;
+	}
+	if (!tree_proc(&lab, h->pid))
+		return -ESRCH;
+	tree_proc(&lab, h->pid)->limit = v;
+	return (int)size;
+}
+
+static void
+vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+	      off_t off, struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct vm_proc *p;
+	ssize_t rc;
+
+	LOCK();
+	switch (h->type) {
+	case N_CTL: case N_PID_CTL:
+		rc = write_ctl(h, buf, size);
+		break;
+	case N_PID_TRACE:
+		rc = trace_errno(h, vm_trace_feed(h->tp, buf, size, replay_cb,
+						  h));
+		if (rc >= 0)
+			rc = (ssize_t)size;
+		break;
+	case N_PID_MEM:
+		p = tree_proc(&lab, h->pid);
+		rc = p ? vm_mem_write(lab.m, p, (uint64_t)off, buf, size)
+		       : -ESRCH;
+		if (rc == -EFAULT)
+			rc = -EIO;
+		break;
+	case N_CONFIG: case N_PID_LIMIT:
+		rc = write_simple(h, buf, size);
+		break;
+	default:
+		rc = -EBADF;
+	}
+	UNLOCK();
+	if (rc < 0)
+		fuse_reply_err(req, (int)-rc);
+	else
+		fuse_reply_write(req, (size_t)rc);
+}
+
+static void
+vmlabfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	conn->max_write = 1u << 20;
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE;
+}
+
+static const struct fuse_lowlevel_ops vmlabfs_ops = {
+	.init = vmlabfs_init,
+	.lookup = vmlabfs_lookup,
+	.forget = vmlabfs_forget,
+	.forget_multi = vmlabfs_forget_multi,
+	.getattr = vmlabfs_getattr,
+	.setattr = vmlabfs_setattr,
+	.opendir = vmlabfs_opendir,
+	.readdir = vmlabfs_readdir,
+	.releasedir = vmlabfs_releasedir,
+	.open = vmlabfs_open,
+	.read = vmlabfs_read,
+	.write = vmlabfs_write,
+	.release = vmlabfs_release,
+};
+
+/* ---- options and main -------------------------------------------------- */
+
+struct options {
+	char *frames, *mem, *swap, *state, *policy, *tlb_entries, *tlb_ways;
+	char *asid, *levels, *limit, *seed;
+	int show_help;
+};
+
+#define OPT(t, f) { t, offsetof(struct options, f), 1 }
+static const struct fuse_opt vmlabfs_opts[] = {
+	OPT("frames=%s", frames), OPT("--frames=%s", frames),
+	OPT("mem=%s", mem), OPT("--mem=%s", mem),
+	OPT("swap=%s", swap), OPT("--swap=%s", swap),
+	OPT("state=%s", state), OPT("--state=%s", state),
+	OPT("policy=%s", policy), OPT("--policy=%s", policy),
+	OPT("tlb_entries=%s", tlb_entries), OPT("--tlb-entries=%s", tlb_entries),
+	OPT("tlb_ways=%s", tlb_ways), OPT("--tlb-ways=%s", tlb_ways),
+	OPT("asid=%s", asid), OPT("--asid=%s", asid),
+	OPT("levels=%s", levels), OPT("--levels=%s", levels),
+	OPT("limit=%s", limit), OPT("--limit=%s", limit),
+	OPT("seed=%s", seed), OPT("--seed=%s", seed),
+	FUSE_OPT_END
+};
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s [options] MOUNTPOINT\n\n"
+	       "Mounts a vmlab machine: a simulated x86-64 virtual-memory\n"
+	       "system whose processes, page tables and counters are files.\n"
+	       "\n"
+	       "vmlab options (-o name=value, or --name=value):\n"
+	       "    mem=SIZE          physical memory (default 64M)\n"
+	       "    frames=N          physical memory in 4 KiB frames\n"
+	       "    swap=SIZE         swap size, 0 for none (default 256M)\n"
+	       "    state=DIR         state directory (default\n"
+	       "                      $XDG_STATE_HOME/vmlab, ~/.local/state/vmlab)\n"
+	       "    policy=NAME       fifo lru clock nru random aging wsclock\n"
+	       "                      opt lru2 (default clock)\n"
+	       "    tlb_entries=N     TLB entries (default 64)\n"
+	       "    tlb_ways=N        TLB ways (default 4)\n"
+	       "    asid=0|1          ASID-tagged TLB (default 1)\n"
+	       "    levels=4|5        page-table levels (default 4)\n"
+	       "    limit=N           resident user pages, 0 = all (default 0)\n"
+	       "    seed=N            seed of the random policy (default 1)\n"
+	       "SIZE takes K, M, G suffixes (binary).\n\n", prog);
+}
+
+/* Parses one numeric option into *out; complains and returns -1. */
+static int
+opt_u64(const char *name, const char *val, uint64_t *out)
+{
+	if (!val)
+		return 0;
+	if (vm_parse_u64(val, out)) {
+		fprintf(stderr, "vmlabfs: %s: bad number '%s'\n", name, val);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+opt_unsigned(const char *name, const char *val, unsigned *out)
+{
+	uint64_t v = *out;
+
+	if (opt_u64(name, val, &v))
+		return -1;
+	if (v > UINT32_MAX) {
+		fprintf(stderr, "vmlabfs: %s: too large\n", name);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* The default state directory, made if missing. */
+static char *
+default_state_dir(void)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *dir = NULL, *parent = NULL;
+
+	if (xdg && *xdg) {
+		if (asprintf(&dir, "%s/vmlab", xdg) < 0)
+			return NULL;
+		mkdir(xdg, 0700);
+	} else {
+		if (asprintf(&parent, "%s/.local/state", home ? home : "/tmp") < 0)
+			return NULL;
+		if (asprintf(&dir, "%s/vmlab", parent) < 0)
+			dir = NULL;
+		if (home) {
+			char *local = NULL;
+
+			if (asprintf(&local, "%s/.local", home) > 0) {
+				mkdir(local, 0700);
+				free(local);
+			}
+		}
+		mkdir(parent, 0700);
+		free(parent);
+	}
+	return dir;
+}
+
+static int
+make_config(const struct options *o, struct vm_config *c)
+{
+	uint64_t mem = 64ull << 20, swap = 256ull << 20;
+	const char *why = NULL;
+
+	vm_config_default(c);
+	if (opt_u64("mem", o->mem, &mem) || opt_u64("swap", o->swap, &swap))
+		return -1;
+	c->frames = mem / VM_PAGE_SIZE;
+	if (opt_u64("frames", o->frames, &c->frames) ||
+	    opt_unsigned("tlb_entries", o->tlb_entries, &c->tlb_entries) ||
+	    opt_unsigned("tlb_ways", o->tlb_ways, &c->tlb_ways) ||
+	    opt_unsigned("levels", o->levels, &c->levels) ||
+	    opt_u64("limit", o->limit, &c->user_limit) ||
+	    opt_u64("seed", o->seed, &c->seed))
+		return -1;
+	c->swap_pages = swap / VM_PAGE_SIZE;
+	if (o->asid) {
+		uint64_t a = 2;
+
+		if (opt_u64("asid", o->asid, &a) || a > 1) {
+			fprintf(stderr, "vmlabfs: asid: 0 or 1\n");
+			return -1;
+		}
+		c->asid = a == 1;
+	}
+	if (o->policy)
+		snprintf(c->policy, sizeof(c->policy), "%s", o->policy);
+	c->state_dir = c->swap_pages ? "-" : NULL; /* the real one comes later */
+	if (vm_config_check(c, &why)) {
+		fprintf(stderr, "vmlabfs: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct vm_log lab_vm_log = { .fn = lab_log_sink, .ctx = &lab };
+
+/* Builds the machine; prints why it could not. */
+static int
+lab_start(void)
+{
+	int rc = vm_machine_create(&lab.cfg, &lab_vm_log, &lab.m);
+
+	if (rc) {
+		fprintf(stderr, "vmlabfs: cannot build the machine in %s: %s\n",
+			lab.state_dir, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts opts;
+	struct fuse_loop_config *loop;
+	struct options o = { 0 };
+	struct fuse_session *se;
+	int ret = 1;
+
+	if (fuse_opt_parse(&args, &o, vmlabfs_opts, NULL) == -1 ||
+	    fuse_parse_cmdline(&args, &opts) != 0)
+		return 1;
+	if (opts.show_help) {
+		usage(argv[0]);
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		ret = 0;
+		goto out_args;
+	}
+	if (opts.show_version) {
+		printf("vmlabfs %s\nFUSE library version %s\n", PACKAGE_VERSION,
+		       fuse_pkgversion());
+		fuse_lowlevel_version();
+		ret = 0;
+		goto out_args;
+	}
+	if (!opts.mountpoint) {
+		fprintf(stderr, "usage: %s [options] MOUNTPOINT\n"
+			"       %s --help\n", argv[0], argv[0]);
+		goto out_args;
+	}
+	if (make_config(&o, &lab.cfg))
+		goto out_args;
+	lab.state_dir = o.state ? strdup(o.state) : default_state_dir();
+	if (!lab.state_dir)
+		goto out_args;
+	lab.cfg.state_dir = lab.cfg.swap_pages ? lab.state_dir : NULL;
+	pthread_mutex_init(&lab.lock, NULL);
+	lablog_init(&lab.log);
+	if (nodes_init(&lab))
+		goto out_args;
+	/* a trial run before the fork of daemonizing, so that a bad state
+	 * directory is reported here; LMDB must not cross a fork */
+	if (lab_start())
+		goto out_nodes;
+	vm_machine_destroy(lab.m);
+	lab.m = NULL;
+	se = fuse_session_new(&args, &vmlabfs_ops, sizeof(vmlabfs_ops), NULL);
+	if (!se)
+		goto out_nodes;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, opts.mountpoint) != 0)
+		goto out_signals;
+	fuse_daemonize(opts.foreground);
+	if (lab_start())
+		goto out_unmount;
+	lab_logf("vmlabfs %s: %" PRIu64 " frames (%" PRIu64 " KiB), swap %"
+		 PRIu64 " pages in %s, policy %s, TLB %u entries %u ways%s",
+		 PACKAGE_VERSION, lab.cfg.frames, lab.cfg.frames * 4,
+		 lab.cfg.swap_pages, lab.state_dir, lab.cfg.policy,
+		 lab.cfg.tlb_entries, lab.cfg.tlb_ways,
+		 lab.cfg.asid ? ", ASIDs" : "");
+	if (opts.singlethread) {
+		ret = fuse_session_loop(se);
+	} else {
+		loop = fuse_loop_cfg_create();
+		if (!loop)
+			goto out_machine;
+		fuse_loop_cfg_set_clone_fd(loop, (unsigned)opts.clone_fd);
+		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
+		ret = fuse_session_loop_mt(se, loop);
+		fuse_loop_cfg_destroy(loop);
+	}
+out_machine:
+	LOCK();
+	vm_machine_destroy(lab.m);
+	lab.m = NULL;
+	UNLOCK();
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_nodes:
+	nodes_fini(&lab);
+	lablog_fini(&lab.log);
+out_args:
+	free(opts.mountpoint);
+	fuse_opt_free_args(&args);
+	free(lab.state_dir);
+	return ret ? 1 : 0;
+}

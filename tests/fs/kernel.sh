@@ -1,0 +1,29 @@
+#!/bin/sh
+# A user access to the kernel half through ctl touch kills the process;
+# translate/ shows why: US is clear on the way.
+. "${srcdir:-.}/tests/fs/lib.sh"
+lab_mount
+
+pid=$(lab_spawn victim)
+cat "$MNT/$pid/translate/0xffffffff80000000" >"$T/walk" || fail "translate"
+grep -q '^PML4 index 511' "$T/walk" || fail "no PML4 line: $(cat "$T/walk")"
+pml4=$(awk '/^PML4/ { for (i = 6; i <= NF; i++) printf "%s ", $i }' "$T/walk")
+case " $pml4 " in
+*" US "*) fail "kernel PML4 entry has US: $pml4" ;;
+esac
+grep -q 'user no (US=0' "$T/walk" || fail "translate does not say US=0"
+
+echo "touch 0xffffffff80000000 1 r" >"$MNT/$pid/ctl" || fail "touch"
+state=$(awk '/^State:/ { print $2 }' "$MNT/$pid/status")
+expect_eq "$state" Z "state after a user access to the kernel"
+grep -q "pid $pid: user read at 0xffffffff80000000 refused.*SIGSEGV" \
+	"$MNT/log" || fail "no SIGSEGV line in the log"
+expect_eq "$(vmstat segv)" 1 "segv counter"
+# the process's memory is gone; commands to it fail with ESRCH
+if echo "mmap auto 4K rw-" >"$MNT/$pid/ctl" 2>"$T/err"; then
+	fail "a dead process took a command"
+fi
+grep -q "No such process" "$T/err" || fail "dead process: $(cat "$T/err")"
+echo "kill $pid" >"$MNT/ctl" || fail "kill"
+[ ! -e "$MNT/$pid" ] || fail "reaped process still listed"
+exit 0

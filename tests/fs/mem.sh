@@ -1,0 +1,56 @@
+#!/bin/sh
+# PID/mem: bytes written with dd and printf read back with hexdump and od;
+# protection and holes answer EIO; counters move as the machine's own.
+. "${srcdir:-.}/tests/fs/lib.sh"
+lab_mount
+
+pid=$(lab_spawn writer)
+expect_eq "$pid" 1 "first pid"
+[ -d "$MNT/1" ] || fail "no directory for pid 1"
+echo "mmap 0x10000000 64K rw-" >"$MNT/1/ctl" || fail "mmap"
+echo "mmap 0x10010000 4K r--" >"$MNT/1/ctl" || fail "mmap r--"
+
+# a pattern across a page boundary, through dd at an offset
+head -c 10000 /dev/urandom >"$T/pattern"
+dd if="$T/pattern" of="$MNT/1/mem" bs=10000 count=1 \
+	seek=$((0x10000000 + 3000)) oflag=seek_bytes conv=notrunc 2>/dev/null ||
+	fail "dd write"
+dd if="$MNT/1/mem" of="$T/back" bs=10000 count=1 \
+	skip=$((0x10000000 + 3000)) iflag=skip_bytes 2>/dev/null || fail "dd read"
+cmp "$T/pattern" "$T/back" || fail "bytes differ after a round trip"
+
+# printf, then hexdump of exactly those bytes
+printf 'vmlab!' | dd of="$MNT/1/mem" bs=1 seek=$((0x10008000)) conv=notrunc \
+	2>/dev/null || fail "printf write"
+got=$(dd if="$MNT/1/mem" bs=1 skip=$((0x10008000)) count=6 2>/dev/null |
+	hexdump -v -e '6/1 "%02x"')
+expect_eq "$got" "766d6c616221" "hexdump of written bytes"
+# never-written bytes of a mapped page are zeros
+got=$(dd if="$MNT/1/mem" bs=16 skip=$((0x1000a000 / 16)) count=1 2>/dev/null |
+	od -An -tx1 | tr -d ' \n')
+expect_eq "$got" "00000000000000000000000000000000" "fresh page"
+
+# a read-only page refuses a write; an unmapped address refuses both
+if printf 'x' | dd of="$MNT/1/mem" bs=1 seek=$((0x10010000)) conv=notrunc \
+	2>"$T/err"; then
+	fail "write to a read-only page succeeded"
+fi
+grep -q "Input/output error" "$T/err" || fail "read-only write: $(cat "$T/err")"
+if dd if="$MNT/1/mem" of=/dev/null bs=16 count=1 skip=$((0x20000000 / 16)) \
+	2>"$T/err"; then
+	fail "read of unmapped memory succeeded"
+fi
+grep -q "Input/output error" "$T/err" || fail "hole read: $(cat "$T/err")"
+# a read that runs from mapped into unmapped memory is short
+n=$(dd if="$MNT/1/mem" bs=8192 count=1 skip=$(((0x10011000 - 4096) / 8192)) \
+	2>/dev/null | wc -c)
+expect_eq "$n" 4096 "short read at the end of a mapping"
+# the process was not killed: mem accesses only fail
+grep -q '^State:.*R' "$MNT/1/status" || fail "process state: $(grep State "$MNT/1/status")"
+grep -q "refused" "$MNT/log" || fail "the refused access is not in the log"
+
+# pages touched: 4 by the pattern, 1 by printf, 1 fresh, 1 read-only:
+# 7 demand-zero faults, counted in vmstat
+expect_eq "$(vmstat demand_zero)" 7 "demand_zero"
+[ "$(vmstat prot_fault)" -ge 2 ] || fail "prot_fault not counted"
+exit 0
