@@ -94,8 +94,11 @@ struct lab {
 	uint64_t next_ino;
 };
 
-/* Per-open state, in fi->fh. */
+/* Per-open state, in fi->fh.  lock is held while a reply is written
+ * from the handle's memory: the kernel may already have passed the data
+ * on and sent the release on another thread while writev returns. */
 struct handle {
+	pthread_mutex_t lock;
 	int type;
 	int pid;
 	uint64_t arg;

@@ -135,6 +135,7 @@ vmlabfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 /* A listing made at opendir: entries back to back, ends[i] the offset
  * just past entry i (the offset the kernel passes to resume after it). */
 struct dirbuf {
+	pthread_mutex_t lock;	/* held while replying from buf */
 	char *buf;
 	size_t len, cap;
 	size_t *ends;
@@ -188,6 +189,7 @@ vmlabfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, d ? ENOENT : ENOMEM);
 		return;
 	}
+	pthread_mutex_init(&d->lock, NULL);
 	d->req = req;
 	dir_add(d, ".", S_IFDIR, n.type, n.pid, n.arg);
 	dir_add(d, "..", S_IFDIR, N_ROOT, 0, 0);
@@ -216,6 +218,7 @@ vmlabfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	/* whole entries only: up to the last one that fits */
+	pthread_mutex_lock(&d->lock);
 	{
 		size_t i = 0, end = (size_t)off;
 
@@ -225,6 +228,7 @@ vmlabfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			end = d->ends[i++];
 		fuse_reply_buf(req, d->buf + off, end - (size_t)off);
 	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 static void
@@ -232,6 +236,9 @@ vmlabfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dirbuf *d = (struct dirbuf *)(uintptr_t)fi->fh;
 
+	pthread_mutex_lock(&d->lock);
+	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_destroy(&d->lock);
 	free(d->buf);
 	free(d->ends);
 	free(d);
@@ -263,6 +270,9 @@ handle_free(struct handle *h)
 {
 	if (!h)
 		return;
+	pthread_mutex_lock(&h->lock);
+	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_destroy(&h->lock);
 	free(h->text);
 	free(h->tp);
 	free(h);
@@ -287,6 +297,7 @@ handle_open(const struct node *n, int flags, struct handle **out)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
+	pthread_mutex_init(&h->lock, NULL);
 	h->type = n->type;
 	h->pid = n->pid;
 	h->arg = n->arg;
@@ -548,7 +559,9 @@ vmlabfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	if (tree_is_text(h->type)) {
+		pthread_mutex_lock(&h->lock);
 		reply_text(req, h->text ? h->text : "", h->len, size, off);
+		pthread_mutex_unlock(&h->lock);
 		return;
 	}
 	if (h->type == N_LOG) {
