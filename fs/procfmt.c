@@ -95,7 +95,7 @@
 #define PSS_SHIFT 12
 #define USER_HZ 100
 #define NS_PER_TICK (UINT64_C(1000000000) / USER_HZ)
-#define MAPS_NAME_COL 72  /* 25 + sizeof(void *) * 6 - 1 on 64 bits */
+#define MAPS_NAME_COL 72 /* 25 + sizeof(void *) * 6 - 1 on 64 bits */
 #define SWAPS_NAME_COL 40
 #define SWAP_PRIO (-2)
 #define SIGCHLD_NR 17
@@ -195,7 +195,8 @@ put_maps_line(struct sbuf *sb, const struct maps_line *l)
 {
 	size_t at = sb->len, w;
 
-	sbuf_printf(sb, "%08" PRIx64 "-%08" PRIx64 " %s %08" PRIx64
+	sbuf_printf(sb,
+		    "%08" PRIx64 "-%08" PRIx64 " %s %08" PRIx64
 		    " %02x:%02x %" PRIu64 " ",
 		    l->start, l->end, l->perms, l->off, l->major, l->minor,
 		    l->ino);
@@ -298,8 +299,9 @@ smaps_pte(void *arg, uint64_t va, uint64_t pte, int level)
 				   : &c->s->private_hugetlb) += size;
 		return 0;
 	}
-	kind = f->use == VM_FRAME_FILE ? KIND_FILE
-	       : vma_shared_anon(c->vma) ? KIND_SHMEM : KIND_ANON;
+	kind = f->use == VM_FRAME_FILE	 ? KIND_FILE
+	       : vma_shared_anon(c->vma) ? KIND_SHMEM
+					 : KIND_ANON;
 	c->s->resident += size;
 	if (kind == KIND_ANON) {
 		c->s->anonymous += size;
@@ -318,7 +320,7 @@ static void
 mss_collect(struct vm_machine *m, struct vm_proc *p, const struct vm_vma *a,
 	    struct mss *s)
 {
-	struct smaps_ctx c = { .m = m, .vma = a, .s = s };
+	struct smaps_ctx c = {.m = m, .vma = a, .s = s};
 
 	vm_mm_each_pte(m, p, a->start, a->end, smaps_pte, &c);
 }
@@ -344,10 +346,12 @@ put_mss(struct sbuf *sb, const struct mss *s, bool rollup)
 	put_smap_kb(sb, "Pss:", s->pss >> PSS_SHIFT);
 	put_smap_kb(sb, "Pss_Dirty:", s->pss_dirty >> PSS_SHIFT);
 	if (rollup) {
-		put_smap_kb(sb, "Pss_Anon:", s->pss_kind[KIND_ANON] >> PSS_SHIFT);
-		put_smap_kb(sb, "Pss_File:", s->pss_kind[KIND_FILE] >> PSS_SHIFT);
-		put_smap_kb(sb, "Pss_Shmem:",
-			    s->pss_kind[KIND_SHMEM] >> PSS_SHIFT);
+		put_smap_kb(sb,
+			    "Pss_Anon:", s->pss_kind[KIND_ANON] >> PSS_SHIFT);
+		put_smap_kb(sb,
+			    "Pss_File:", s->pss_kind[KIND_FILE] >> PSS_SHIFT);
+		put_smap_kb(sb,
+			    "Pss_Shmem:", s->pss_kind[KIND_SHMEM] >> PSS_SHIFT);
 	}
 	put_smap_kb(sb, "Shared_Clean:", s->shared_clean);
 	put_smap_kb(sb, "Shared_Dirty:", s->shared_dirty);
@@ -382,8 +386,8 @@ put_vmflags(struct sbuf *sb, const struct vm_vma *a)
 	sbuf_printf(sb, "VmFlags: %s%s%s%s%s%s%s%s%s%s%s\n",
 		    (a->prot & VM_PROT_READ) ? "rd " : "",
 		    (a->prot & VM_PROT_WRITE) ? "wr " : "",
-		    (a->prot & VM_PROT_EXEC) ? "ex " : "",
-		    shared ? "sh " : "", "mr mw me ", shared ? "ms " : "",
+		    (a->prot & VM_PROT_EXEC) ? "ex " : "", shared ? "sh " : "",
+		    "mr mw me ", shared ? "ms " : "",
 		    (a->flags & VM_VMA_GROWSDOWN) ? "gd " : "",
 		    huge ? "de " : "",
 		    !shared && !huge && (a->prot & VM_PROT_WRITE) ? "ac " : "",
@@ -430,7 +434,7 @@ fmt_smaps(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 int
 fmt_smaps_rollup(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 {
-	struct maps_line l = { .perms = "---p", .name = "[rollup]" };
+	struct maps_line l = {.perms = "---p", .name = "[rollup]"};
 	struct mss s;
 
 	if (is_zombie(p))
@@ -535,14 +539,17 @@ put_status_ids(struct sbuf *sb, const struct vm_proc *p)
 	put_status_name(sb, p);
 	if (!is_zombie(p))
 		sbuf_printf(sb, "Umask:\t0022\n");
-	sbuf_printf(sb, "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+	sbuf_printf(sb,
+		    "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 		    "PPid:\t%d\nTracerPid:\t0\n",
 		    fmt_state_name(p->state), p->pid, p->pid, p->ppid);
-	sbuf_printf(sb, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
-		    uid, uid, uid, uid, gid, gid, gid, gid);
+	sbuf_printf(sb, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", uid,
+		    uid, uid, uid, gid, gid, gid, gid);
 	sbuf_printf(sb, "FDSize:\t%d\nGroups:\t \n", is_zombie(p) ? 0 : 64);
-	sbuf_printf(sb, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n"
-		    "Kthread:\t0\n", p->pid, p->pid, p->pid, p->pid);
+	sbuf_printf(sb,
+		    "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n"
+		    "Kthread:\t0\n",
+		    p->pid, p->pid, p->pid, p->pid);
 }
 
 static void
@@ -553,8 +560,7 @@ put_status_kb(struct sbuf *sb, const char *key, uint64_t kb)
 
 /* task_mem(): from VmPeak to VmSwap, then HugetlbPages. */
 static void
-put_status_mem(struct sbuf *sb, const struct vm_proc *p,
-	       const struct usage *u)
+put_status_mem(struct sbuf *sb, const struct vm_proc *p, const struct usage *u)
 {
 	uint64_t text = u->code_end - u->code_start;
 
@@ -582,19 +588,18 @@ put_status_mem(struct sbuf *sb, const struct vm_proc *p,
 static void
 put_status_task(struct sbuf *sb)
 {
-	static const char *const sig[] = { "SigPnd", "ShdPnd", "SigBlk",
-					   "SigIgn", "SigCgt", "CapInh",
-					   "CapPrm", "CapEff", "CapBnd",
-					   "CapAmb" };
+	static const char *const sig[] = {
+		"SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt",
+		"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
 
 	sbuf_printf(sb, "Threads:\t1\nSigQ:\t0/0\n");
 	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++)
 		sbuf_printf(sb, "%s:\t%016x\n", sig[i], 0u);
 	sbuf_printf(sb, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
-		    "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n"
-		    "Mems_allowed:\t00000001\nMems_allowed_list:\t0\n"
-		    "voluntary_ctxt_switches:\t0\n"
-		    "nonvoluntary_ctxt_switches:\t0\n");
+			"Cpus_allowed:\t1\nCpus_allowed_list:\t0\n"
+			"Mems_allowed:\t00000001\nMems_allowed_list:\t0\n"
+			"voluntary_ctxt_switches:\t0\n"
+			"nonvoluntary_ctxt_switches:\t0\n");
 }
 
 int
@@ -623,16 +628,18 @@ fmt_stat(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 
 	proc_usage(m, p, &u);
 	/* 1-21: pid .. itrealvalue */
-	sbuf_printf(sb, "%d (%.*s) %c %d %d %d 0 -1 0 %" PRIu64 " 0 %" PRIu64
+	sbuf_printf(sb,
+		    "%d (%.*s) %c %d %d %d 0 -1 0 %" PRIu64 " 0 %" PRIu64
 		    " 0 0 0 0 0 20 0 1 0",
 		    p->pid, VM_COMM_LEN, p->comm, p->state, p->ppid, p->pid,
 		    p->pid, minflt, majflt);
 	/* 22-28: starttime vsize rss rsslim startcode endcode startstack */
-	sbuf_printf(sb, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-		    " %" PRIu64 " %" PRIu64 " %" PRIu64,
+	sbuf_printf(sb,
+		    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		    " %" PRIu64 " %" PRIu64,
 		    p->start_time / NS_PER_TICK, u.total,
-		    live ? vm_proc_rss(p) : 0, rsslim, u.code_start,
-		    u.code_end, live ? p->start_stack : 0);
+		    live ? vm_proc_rss(p) : 0, rsslim, u.code_start, u.code_end,
+		    live ? p->start_stack : 0);
 	/* 29-44: esp eip, signals, wchan nswap cnswap, exit_signal cpu
 	 * rt_priority policy blkio guest cguest */
 	sbuf_printf(sb, " 0 0 0 0 0 0 0 0 0 %d 0 0 0 0 0 0", SIGCHLD_NR);
@@ -654,8 +661,9 @@ fmt_statm(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 		sbuf_printf(sb, "0 0 0 0 0 0 0\n");
 		return sb->err;
 	}
-	sbuf_printf(sb, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-		    " 0 %" PRIu64 " 0\n",
+	sbuf_printf(sb,
+		    "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " 0 %" PRIu64
+		    " 0\n",
 		    u.total >> VM_PAGE_SHIFT, vm_proc_rss(p),
 		    p->rss_file + u.shmem, text >> VM_PAGE_SHIFT,
 		    (u.data + u.stack) >> VM_PAGE_SHIFT);
@@ -676,10 +684,10 @@ fmt_cmdline(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 struct frame_look {
 	struct vm_machine *m;
 	uint64_t pfn;
-	bool young, dirty;  /* A, D in a PTE that maps it */
-	bool shared;	    /* mapped in a shared anonymous region */
-	bool hugetlb;	    /* mapped in a huge= region */
-	int level;	    /* leaf level of its mappings, -1: none found */
+	bool young, dirty; /* A, D in a PTE that maps it */
+	bool shared;	   /* mapped in a shared anonymous region */
+	bool hugetlb;	   /* mapped in a huge= region */
+	int level;	   /* leaf level of its mappings, -1: none found */
 };
 
 static int
@@ -846,8 +854,7 @@ put_meminfo_lru(struct sbuf *sb, const struct vm_machine *m,
 
 /* SwapTotal .. Committed_AS. */
 static void
-put_meminfo_use(struct sbuf *sb, struct vm_machine *m,
-		const struct census *c)
+put_meminfo_use(struct sbuf *sb, struct vm_machine *m, const struct census *c)
 {
 	uint64_t swap, used;
 
@@ -879,22 +886,23 @@ static void
 put_meminfo_kernel(struct sbuf *sb, const struct vm_machine *m)
 {
 	/* VMALLOC_END - VMALLOC_START of x86-64: 32 TiB, or 12800 TiB */
-	uint64_t vmalloc_kb = (m->cfg.levels == 5 ? UINT64_C(12800) : 32)
-			      << 30;
+	uint64_t vmalloc_kb = (m->cfg.levels == 5 ? UINT64_C(12800) : 32) << 30;
 	static const char *const zero[] = {
-		"VmallocUsed:", "VmallocChunk:", "Percpu:", "AnonHugePages:",
-		"ShmemHugePages:", "ShmemPmdMapped:", "FileHugePages:",
-		"FilePmdMapped:",
+		"VmallocUsed:",	  "VmallocChunk:",   "Percpu:",
+		"AnonHugePages:", "ShmemHugePages:", "ShmemPmdMapped:",
+		"FileHugePages:", "FilePmdMapped:",
 	};
 
-	sbuf_printf(sb, "%-16s%8" PRIu64 " kB\n", "VmallocTotal:",
-		    vmalloc_kb - 1);
+	sbuf_printf(sb, "%-16s%8" PRIu64 " kB\n",
+		    "VmallocTotal:", vmalloc_kb - 1);
 	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
 		put_meminfo_kb(sb, zero[i], 0);
-	sbuf_printf(sb, "HugePages_Total:%8d\nHugePages_Free: %8d\n"
-		    "HugePages_Rsvd: %8d\nHugePages_Surp: %8d\n", 0, 0, 0, 0);
-	sbuf_printf(sb, "%-16s%8u kB\n%-16s%8u kB\n", "Hugepagesize:",
-		    2048u, "Hugetlb:", 0u);
+	sbuf_printf(sb,
+		    "HugePages_Total:%8d\nHugePages_Free: %8d\n"
+		    "HugePages_Rsvd: %8d\nHugePages_Surp: %8d\n",
+		    0, 0, 0, 0);
+	sbuf_printf(sb, "%-16s%8u kB\n%-16s%8u kB\n", "Hugepagesize:", 2048u,
+		    "Hugetlb:", 0u);
 }
 
 int
@@ -918,19 +926,19 @@ put_vmstat_gauges(struct sbuf *sb, const struct vm_machine *m,
 		const char *name;
 		uint64_t v;
 	} g[] = {
-		{ "nr_free_pages", m->phys.nfree },
-		{ "nr_inactive_anon", c->lru[0][0] },
-		{ "nr_active_anon", c->lru[0][1] },
-		{ "nr_inactive_file", c->lru[1][0] },
-		{ "nr_active_file", c->lru[1][1] },
-		{ "nr_unevictable", c->unevictable },
-		{ "nr_anon_pages", c->anon_mapped },
-		{ "nr_mapped", c->file_mapped },
-		{ "nr_file_pages", c->file + c->shmem },
-		{ "nr_dirty", c->dirty },
-		{ "nr_shmem", c->shmem },
-		{ "nr_page_table_pages", m->phys.count[VM_FRAME_PT] },
-		{ "nr_swapcached", c->swapcached },
+		{"nr_free_pages", m->phys.nfree},
+		{"nr_inactive_anon", c->lru[0][0]},
+		{"nr_active_anon", c->lru[0][1]},
+		{"nr_inactive_file", c->lru[1][0]},
+		{"nr_active_file", c->lru[1][1]},
+		{"nr_unevictable", c->unevictable},
+		{"nr_anon_pages", c->anon_mapped},
+		{"nr_mapped", c->file_mapped},
+		{"nr_file_pages", c->file + c->shmem},
+		{"nr_dirty", c->dirty},
+		{"nr_shmem", c->shmem},
+		{"nr_page_table_pages", m->phys.count[VM_FRAME_PT]},
+		{"nr_swapcached", c->swapcached},
 	};
 
 	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++)
@@ -960,7 +968,7 @@ fmt_swaps(struct vm_machine *m, struct sbuf *sb)
 	uint64_t total, used, size;
 
 	sbuf_printf(sb, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\t"
-		    "Priority\n");
+			"Priority\n");
 	if (!m->swap)
 		return sb->err;
 	swap_usage(m, &total, &used);
@@ -972,8 +980,8 @@ fmt_swaps(struct vm_machine *m, struct sbuf *sb)
 	size = PG_KB(total);
 	used = PG_KB(used);
 	sbuf_printf(sb, "%*s%s\t%" PRIu64 "\t%s%" PRIu64 "\t%s%d\n",
-		    len < SWAPS_NAME_COL ? (int)(SWAPS_NAME_COL - len) : 1,
-		    " ", "file\t", size, size < 10000000 ? "\t" : "", used,
+		    len < SWAPS_NAME_COL ? (int)(SWAPS_NAME_COL - len) : 1, " ",
+		    "file\t", size, size < 10000000 ? "\t" : "", used,
 		    used < 10000000 ? "\t" : "", SWAP_PRIO);
 	return sb->err;
 }
@@ -983,8 +991,7 @@ fmt_uptime(struct vm_machine *m, struct sbuf *sb)
 {
 	uint64_t cs = m->clock / NS_PER_TICK; /* USER_HZ is 100 */
 
-	sbuf_printf(sb, "%" PRIu64 ".%02" PRIu64 " 0.00\n", cs / 100,
-		    cs % 100);
+	sbuf_printf(sb, "%" PRIu64 ".%02" PRIu64 " 0.00\n", cs / 100, cs % 100);
 	return sb->err;
 }
 
@@ -1054,15 +1061,14 @@ fmt_pagemap(struct vm_machine *m, struct vm_proc *p, uint64_t first_vpn,
 	    uint64_t n, uint64_t *out)
 {
 	uint64_t top = fmt_pagemap_entries(m);
-	struct pagemap_ctx c = { .m = m, .p = p, .first = first_vpn,
-				 .out = out };
+	struct pagemap_ctx c = {.m = m, .p = p, .first = first_vpn, .out = out};
 
 	memset(out, 0, n * sizeof(*out));
 	if (is_zombie(p) || n == 0 || first_vpn >= top)
 		return 0;
 	c.end = n > top - first_vpn ? top : first_vpn + n;
-	vm_mm_each_pte(m, p, first_vpn << VM_PAGE_SHIFT,
-		       c.end << VM_PAGE_SHIFT, pagemap_pte, &c);
+	vm_mm_each_pte(m, p, first_vpn << VM_PAGE_SHIFT, c.end << VM_PAGE_SHIFT,
+		       pagemap_pte, &c);
 	for (uint64_t i = 0; i < c.end - first_vpn; i++)
 		out[i] = htole64(out[i]);
 	return 0;

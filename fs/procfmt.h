@@ -96,8 +96,7 @@ int fmt_smaps(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb);
  * /proc/PID/smaps_rollup: one [rollup] header spanning the regions and
  * the sums of smaps.  0, -ENOMEM, -ESRCH for a zombie (as Linux).
  */
-int fmt_smaps_rollup(struct vm_machine *m, struct vm_proc *p,
-		     struct sbuf *sb);
+int fmt_smaps_rollup(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb);
 
 /*
  * /proc/PID/status: Linux's keys in Linux's order; a zombie has no Vm*
@@ -167,9 +166,9 @@ uint64_t fmt_kpagecount(struct vm_machine *m, uint64_t pfn);
 
 /* Fill out[0..n) with the entries of frames first_pfn.., little endian:
  * the bodies of kpageflags and kpagecount reads. */
-void fmt_kpageflags_fill(struct vm_machine *m, uint64_t first_pfn,
-			 uint64_t n, uint64_t *out);
-void fmt_kpagecount_fill(struct vm_machine *m, uint64_t first_pfn,
-			 uint64_t n, uint64_t *out);
+void fmt_kpageflags_fill(struct vm_machine *m, uint64_t first_pfn, uint64_t n,
+			 uint64_t *out);
+void fmt_kpagecount_fill(struct vm_machine *m, uint64_t first_pfn, uint64_t n,
+			 uint64_t *out);
 
 #endif /* VMLABFS_PROCFMT_H */

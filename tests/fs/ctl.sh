@@ -12,8 +12,8 @@ echo "mmap 0x400000 8K rw- populate" >"$MNT/1/ctl" || fail "mmap"
 cp "$MNT/1/maps" "$T/maps.before"
 cp "$MNT/vmstat" "$T/vmstat.before"
 
-expect_err() { # FILE LINE ERRNO-TEXT
-	if printf '%s\n' "$2" >"$1" 2>"$T/err"; then
+expect_err() { # FILE LINE ERRNO-TEXT (dd says strerror; shells may not)
+	if printf '%s\n' "$2" | dd of="$1" bs=4k 2>"$T/err"; then
 		fail "'$2' was accepted"
 	fi
 	grep -q "$3" "$T/err" || fail "'$2': $(cat "$T/err"), expected $3"

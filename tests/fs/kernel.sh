@@ -20,7 +20,7 @@ grep -q "pid $pid: user read at 0xffffffff80000000 refused.*SIGSEGV" \
 	"$MNT/log" || fail "no SIGSEGV line in the log"
 expect_eq "$(vmstat segv)" 1 "segv counter"
 # the process's memory is gone; commands to it fail with ESRCH
-if echo "mmap auto 4K rw-" >"$MNT/$pid/ctl" 2>"$T/err"; then
+if echo "mmap auto 4K rw-" | dd of="$MNT/$pid/ctl" 2>"$T/err"; then
 	fail "a dead process took a command"
 fi
 grep -q "No such process" "$T/err" || fail "dead process: $(cat "$T/err")"

@@ -22,6 +22,7 @@ Suite *suite_mmu(void);
 Suite *suite_parse(void);
 Suite *suite_policy(void);
 Suite *suite_pt(void);
+Suite *suite_procfmt(void);
 Suite *suite_exec(void);
 Suite *suite_reclaim(void);
 Suite *suite_swap(void);
