@@ -797,6 +797,19 @@ static const struct fuse_opt vmlabfs_opts[] = {
 };
 
 static void
+free_options(struct options *o)
+{
+	char **all[] = { &o->frames, &o->mem, &o->swap, &o->state, &o->policy,
+			 &o->tlb_entries, &o->tlb_ways, &o->asid, &o->levels,
+			 &o->limit, &o->seed };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		free(*all[i]);
+		*all[i] = NULL;
+	}
+}
+
+static void
 usage(const char *prog)
 {
 	printf("usage: %s [options] MOUNTPOINT\n\n"
@@ -1023,6 +1036,7 @@ out_nodes:
 out_args:
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
+	free_options(&o);
 	free(lab.state_dir);
 	return ret ? 1 : 0;
 }
