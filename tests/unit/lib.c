@@ -3,7 +3,7 @@
  */
 #include <config.h>
 
-#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,36 +76,26 @@ t_pte(struct vm_machine *m, struct vm_proc *p, uint64_t va)
 	return *w.pte[w.level];
 }
 
-char *
-t_tmpdir(void)
-{
-	const char *base = getenv("TMPDIR");
-	char *dir;
+char t_state[64];
 
-	ck_assert_int_gt(asprintf(&dir, "%s/vmlab-test.XXXXXX",
-				  base ? base : "/tmp"), 0);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	return dir;
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(path);
 }
 
 void
-t_rmdir(char *dir)
+t_state_setup(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	const char *base = getenv("TMPDIR");
 
-	while (d && (e = readdir(d))) {
-		char *path;
+	snprintf(t_state, sizeof(t_state), "%s/vmlab-test-XXXXXX",
+		 base && strlen(base) < 40 ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(t_state));
+}
 
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (asprintf(&path, "%s/%s", dir, e->d_name) > 0) {
-			unlink(path);
-			free(path);
-		}
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-	free(dir);
+void
+t_state_teardown(void)
+{
+	nftw(t_state, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }

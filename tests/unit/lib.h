@@ -47,9 +47,15 @@ void t_map(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 /* The leaf PTE of va in p, 0 when there is none (no side effects). */
 uint64_t t_pte(struct vm_machine *m, struct vm_proc *p, uint64_t va);
 
-/* A temporary directory (mkdtemp) and its removal with its files. */
-char *t_tmpdir(void);
-void t_rmdir(char *dir);
+/*
+ * A state directory for machines with swap: t_state, made by
+ * t_state_setup and removed with everything in it by t_state_teardown.
+ * Use them as an unchecked fixture, run by the parent process, so that
+ * the directory goes even when a forked test fails.
+ */
+extern char t_state[64];
+void t_state_setup(void);
+void t_state_teardown(void);
 
 /* The last line logged by a machine made with t_machine(). */
 extern char t_log_last[512];

@@ -40,27 +40,6 @@ typedef int proc_fmt_fn(struct vm_machine *m, struct vm_proc *p,
 			struct sbuf *sb);
 typedef int mach_fmt_fn(struct vm_machine *m, struct sbuf *sb);
 
-/* One state directory per tcase, made and removed by the parent. */
-static char state[64];
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(path);
-}
-
-static void
-state_setup(void)
-{
-	snprintf(state, sizeof(state), "/tmp/vmlab-procfmt-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(state));
-}
-
-static void
-state_teardown(void)
-{
-	nftw(state, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
 
 /* ---- helpers -------------------------------------------------------- */
 
@@ -72,7 +51,7 @@ swap_machine(void)
 	vm_config_default(&c);
 	c.frames = FRAMES;
 	c.swap_pages = SWAP_PAGES;
-	c.state_dir = state;
+	c.state_dir = t_state;
 	return t_machine_cfg(&c);
 }
 
@@ -1137,7 +1116,7 @@ START_TEST(test_procfmt_swaps)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(line[0],
 			 "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority");
-	snprintf(path, sizeof(path), "%s/swap.mdb", state);
+	snprintf(path, sizeof(path), "%s/swap.mdb", t_state);
 	plen = strlen(path);
 	ck_assert_uint_lt(plen, 40);
 	snprintf(want, sizeof(want), "%s%*s%s", path, (int)(40 - plen), "",
@@ -1349,8 +1328,8 @@ suite_procfmt(void)
 	TCase *core = tcase_create("core");
 	TCase *limits = tcase_create("limits");
 
-	tcase_add_unchecked_fixture(core, state_setup, state_teardown);
-	tcase_add_unchecked_fixture(limits, state_setup, state_teardown);
+	tcase_add_unchecked_fixture(core, t_state_setup, t_state_teardown);
+	tcase_add_unchecked_fixture(limits, t_state_setup, t_state_teardown);
 	tcase_add_test(core, test_procfmt_maps_regions);
 	tcase_add_test(core, test_procfmt_maps_file_names);
 	tcase_add_test(core, test_procfmt_smaps_values);

@@ -16,28 +16,6 @@
 #define RW (VM_PROT_READ | VM_PROT_WRITE)
 #define BASE 0x30000000ull
 
-/* One state directory per tcase, made and removed by the parent, so
- * that it goes even when a forked test fails. */
-static char state[64];
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(path);
-}
-
-static void
-state_setup(void)
-{
-	snprintf(state, sizeof(state), "/tmp/vmlab-reclaim-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(state));
-}
-
-static void
-state_teardown(void)
-{
-	nftw(state, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
 
 static struct vm_machine *
 swap_machine(uint64_t frames, uint64_t limit, uint64_t swap_pages,
@@ -50,7 +28,7 @@ swap_machine(uint64_t frames, uint64_t limit, uint64_t swap_pages,
 	c.user_limit = limit;
 	c.swap_pages = swap_pages;
 	c.swap_mapsize = mapsize;
-	c.state_dir = state;
+	c.state_dir = t_state;
 	return t_machine_cfg(&c);
 }
 
@@ -279,8 +257,8 @@ suite_reclaim(void)
 	TCase *core = tcase_create("core");
 	TCase *limits = tcase_create("limits");
 
-	tcase_add_unchecked_fixture(core, state_setup, state_teardown);
-	tcase_add_unchecked_fixture(limits, state_setup, state_teardown);
+	tcase_add_unchecked_fixture(core, t_state_setup, t_state_teardown);
+	tcase_add_unchecked_fixture(limits, t_state_setup, t_state_teardown);
 	tcase_add_test(core, test_reclaim_roundtrip);
 	tcase_add_test(core, test_reclaim_swap_cache);
 	tcase_add_test(core, test_reclaim_zero_page_dropped);
