@@ -352,9 +352,16 @@ mem_op(struct vm_machine *m, struct vm_proc *p, uint64_t va, unsigned size,
 		return 0;
 	}
 	if (off + size > VM_PAGE_SIZE) {
+		uint64_t faults = m->stats.v[VM_STAT_pgfault];
+
 		first = (unsigned)VM_PAGE_SIZE - off;
 		rc = vm_access(m, p, va + first, access, VM_MODE_USER,
 			       VM_AF_OWN | VM_AF_NOCOUNT, &pa2, NULL);
+		/* a fault for the second page may have evicted the first:
+		 * translate it again (a TLB hit when it is still there) */
+		if (rc == 0 && m->stats.v[VM_STAT_pgfault] != faults)
+			rc = vm_access(m, p, va, access, VM_MODE_USER,
+				       VM_AF_OWN | VM_AF_NOCOUNT, &pa, NULL);
 		if (rc)
 			return rc;
 	}

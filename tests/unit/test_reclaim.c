@@ -250,6 +250,37 @@ START_TEST(test_reclaim_no_leaks)
 }
 END_TEST
 
+START_TEST(test_reclaim_crossing_store)
+{
+	/* fifo, 3 frames: A is the oldest when the store that crosses from
+	 * A into B faults B in, so B's fault evicts A itself */
+	struct vm_config c;
+	struct vm_machine *m;
+	struct vm_proc *p;
+	uint64_t v = 0, a = BASE, b = BASE + 4096;
+
+	vm_config_default(&c);
+	c.frames = 128;
+	c.swap_pages = 64;
+	c.state_dir = t_state;
+	snprintf(c.policy, sizeof(c.policy), "fifo");
+	m = t_machine_cfg(&c);
+	p = t_spawn(m);
+	p->limit = 3;
+	t_map(m, p, BASE, 8 * 4096, RW);
+	ck_assert_int_eq(vm_store(m, p, a, 8, 0x1111111111111111ull), 0);
+	ck_assert_int_eq(vm_store(m, p, BASE + 2 * 4096, 8, 2), 0);
+	ck_assert_int_eq(vm_store(m, p, BASE + 3 * 4096, 8, 3), 0);
+	ck_assert_int_eq(vm_store(m, p, b - 4, 8, 0x0102030405060708ull), 0);
+	ck_assert_uint_eq(p->rss_anon, 3);
+	ck_assert_int_eq(vm_load(m, p, b - 4, 8, &v), 0);
+	ck_assert_uint_eq(v, 0x0102030405060708ull);
+	ck_assert_int_eq(vm_load(m, p, a, 8, &v), 0);
+	ck_assert_uint_eq(v, 0x1111111111111111ull);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 Suite *
 suite_reclaim(void)
 {
@@ -263,6 +294,7 @@ suite_reclaim(void)
 	tcase_add_test(core, test_reclaim_swap_cache);
 	tcase_add_test(core, test_reclaim_zero_page_dropped);
 	tcase_add_test(core, test_reclaim_memcg_limit);
+	tcase_add_test(core, test_reclaim_crossing_store);
 	tcase_add_test(limits, test_reclaim_swap_full_oom);
 	tcase_add_test(limits, test_reclaim_map_full);
 	tcase_add_test(limits, test_reclaim_no_leaks);
