@@ -34,6 +34,7 @@ enum node_type {
 	N_KPAGECOUNT,
 	N_UPTIME,
 	N_LAST_PID,
+	N_TRACE,	/* the machine-wide, multi-process trace */
 	N_TLB,
 	N_CONFIG_DIR,
 	N_CONFIG,	/* arg: knob index */
@@ -104,9 +105,9 @@ struct handle {
 	uint64_t arg;
 	char *text;		/* a rendered observation file, or NULL */
 	size_t len;
-	struct vm_trace_parser *tp; /* PID/trace */
-	char *wbuf;		/* ctl/config: a partial last line */
-	size_t wlen;
+	struct vm_trace_parser *tp; /* PID/trace and trace */
+	const char *why;	/* trace: why the replay stopped */
+	bool reported;		/* trace: the stop is in the log already */
 	uint64_t wlines;	/* lines written so far, for messages */
 };
 

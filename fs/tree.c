@@ -50,6 +50,7 @@ static const struct entry root_entries[] = {
 	{ "kpagecount", N_KPAGECOUNT, S_IFREG | 0400 },
 	{ "uptime", N_UPTIME, S_IFREG | 0444 },
 	{ "last_pid", N_LAST_PID, S_IFREG | 0444 },
+	{ "trace", N_TRACE, S_IFREG | 0200 },
 	{ "tlb", N_TLB, S_IFREG | 0444 },
 	{ "config", N_CONFIG_DIR, DIR_MODE },
 	{ "phys", N_PHYS_DIR, DIR_MODE },
@@ -101,6 +102,7 @@ static const struct knob knobs[] = {
 	{ "tlb_entries", K_TLB, CFG(tlb_entries), "TLB entries" },
 	{ "tlb_ways", K_TLB, CFG(tlb_ways), "TLB ways" },
 	{ "asid", K_BOOL, CFG(asid), "ASID-tagged TLB (1) or flush (0)" },
+	{ "strict", K_BOOL, CFG(strict), "trace replay: no on-demand mapping" },
 	{ "user_limit", K_U64, CFG(user_limit), "resident user pages, 0 = all" },
 	{ "aging_period", K_U64, CFG(aging_period), "aging: accesses/tick" },
 	{ "ws_tau", K_U64, CFG(ws_tau), "wsclock window, accesses" },
@@ -168,8 +170,12 @@ tree_config_set(struct lab *l, uint64_t i, const char *text, char *err,
 		snprintf(err, errlen, "%s: bad number '%s'", k->name, word);
 		return -EINVAL;
 	}
-	if (k->kind == K_BOOL) {
-		rc = v > 1 ? -EINVAL : vm_machine_set_asid(m, v == 1);
+	if (k->kind == K_BOOL && v > 1) {
+		rc = -EINVAL;
+	} else if (k->kind == K_BOOL && !strcmp(k->name, "asid")) {
+		rc = vm_machine_set_asid(m, v == 1);
+	} else if (k->kind == K_BOOL) {
+		*(bool *)(void *)((char *)&m->cfg + k->off) = v == 1;
 	} else if (k->kind == K_TLB) {
 		bool ent = !strcmp(k->name, "tlb_entries");
 
@@ -312,7 +318,8 @@ render_translate(struct lab *l, struct vm_proc *p, uint64_t va,
 		sbuf_printf(sb, "%-4s index %3" PRIu64 " (0x%03" PRIx64
 			    ") entry 0x%016" PRIx64 " %s\n", level_names[lv],
 			    (uint64_t)VM_PX(lv, va), (uint64_t)VM_PX(lv, va),
-			    x, x ? flags : "(empty)");
+			    x, !x ? "(empty)" : VM_PTE_IS_SWAP(x) ? "(swap entry)"
+			    : flags);
 		us = us && (x & VM_PTE_US);
 		rw = rw && (x & VM_PTE_RW);
 		nx = nx || (x & VM_PTE_NX);
@@ -394,6 +401,27 @@ add_mapper(void *ctx, struct vm_proc *p, uint64_t va)
 	return 0;
 }
 
+/* The frame's flags as words joined by ',', or "-". */
+static void
+put_frame_flags(struct sbuf *sb, unsigned flags)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ VM_FF_LRU, "lru" }, { VM_FF_ACTIVE, "active" },
+		{ VM_FF_SWAPCACHE, "swapcache" }, { VM_FF_DIRTY, "dirty" },
+		{ VM_FF_PINNED, "pinned" }, { VM_FF_REFERENCED, "referenced" },
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < NELEM(names); i++)
+		if (flags & names[i].bit)
+			sbuf_printf(sb, "%s%s", n++ ? "," : "", names[i].name);
+	if (!n)
+		sbuf_put(sb, "-", 1);
+}
+
 static void
 render_frames(struct lab *l, struct sbuf *sb)
 {
@@ -411,12 +439,9 @@ render_frames(struct lab *l, struct sbuf *sb)
 		vm_rmap_each(ph, pfn, add_mapper, &mp);
 		if (!mp.n)
 			sbuf_put(sb, "-", 1);
-		sbuf_printf(sb, " %s%s%s%s%s\n",
-			    f->flags & VM_FF_LRU ? "lru " : "",
-			    f->flags & VM_FF_ACTIVE ? "active " : "",
-			    f->flags & VM_FF_SWAPCACHE ? "swapcache " : "",
-			    f->flags & VM_FF_PINNED ? "pinned " : "",
-			    f->flags ? "" : "-");
+		sbuf_put(sb, " ", 1);
+		put_frame_flags(sb, f->flags);
+		sbuf_put(sb, "\n", 1);
 	}
 }
 
@@ -432,7 +457,7 @@ static const char readme[] =
 	"vmlab: a virtual-memory laboratory, mounted.\n"
 	"\n"
 	"This tree is one simulated x86-64 machine: physical frames, a TLB,\n"
-	"4-level page tables, demand paging, replacement, swap.  Files follow\n"
+	"x86-64 page tables, demand paging, replacement, swap.  Files follow\n"
 	"/proc where Linux has one.  Reading an observation file changes\n"
 	"nothing; reading or writing PID/mem, ctl and trace acts as the\n"
 	"machine would.  See vmlab(7) for every file and the ctl language.\n"
@@ -447,6 +472,7 @@ static const char readme[] =
 	"  cat 1/pt/entries; ls 1/pt; cat tlb; grep pg vmstat\n"
 	"  echo 'madvise 0x10000000 1M pageout' > 1/ctl; ls swap\n"
 	"  cat prog.trace > 1/trace                     # replay a trace\n"
+	"  echo '1 w 0x10000000' > trace                # PID r|w|x ADDR lines\n"
 	"  echo lru > config/policy; cat config/README\n"
 	"  tail -f log\n";
 

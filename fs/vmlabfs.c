@@ -251,8 +251,8 @@ static bool
 writable(int type)
 {
 	switch (type) {
-	case N_CTL: case N_PID_CTL: case N_PID_TRACE: case N_PID_MEM:
-	case N_CONFIG: case N_PID_LIMIT:
+	case N_CTL: case N_PID_CTL: case N_PID_TRACE: case N_TRACE:
+	case N_PID_MEM: case N_CONFIG: case N_PID_LIMIT:
 		return true;
 	default:
 		return false;
@@ -262,7 +262,8 @@ writable(int type)
 static bool
 readable(int type)
 {
-	return type != N_CTL && type != N_PID_CTL && type != N_PID_TRACE;
+	return type != N_CTL && type != N_PID_CTL && type != N_PID_TRACE &&
+	       type != N_TRACE;
 }
 
 static void
@@ -309,10 +310,11 @@ handle_open(const struct node *n, int flags, struct handle **out)
 		rc = tree_render(&lab, n->type, n->pid, n->arg, &sb);
 		h->text = sbuf_take(&sb, &h->len);
 	}
-	if (rc == 0 && n->type == N_PID_TRACE) {
+	if (rc == 0 && (n->type == N_PID_TRACE || n->type == N_TRACE)) {
 		h->tp = malloc(sizeof(*h->tp));
 		if (h->tp)
-			vm_trace_init(h->tp, VM_TRACE_NO_PID);
+			vm_trace_init(h->tp, n->type == N_PID_TRACE
+						     ? VM_TRACE_NO_PID : 0);
 		else
 			rc = -ENOMEM;
 	}
@@ -503,11 +505,10 @@ read_u64s(fuse_req_t req, const struct handle *h, size_t size, off_t off)
 	}
 	if (p)
 		rc = fmt_pagemap(m, p, first, n, buf);
+	else if (h->type == N_KPAGEFLAGS)
+		fmt_kpageflags_fill(m, first, n, buf);
 	else
-		for (uint64_t i = 0; i < n; i++)
-			buf[i] = h->type == N_KPAGEFLAGS
-					 ? fmt_kpageflags(m, first + i)
-					 : fmt_kpagecount(m, first + i);
+		fmt_kpagecount_fill(m, first, n, buf);
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
@@ -634,6 +635,11 @@ write_ctl(struct handle *h, const char *buf, size_t size)
 		if (cmd.op == VM_CTL_SPAWN)
 			vm_log(&lab.m->log, VM_LOG_INFO, "spawn: pid %d (%s)",
 			       res.pid, cmd.name[0] ? cmd.name : "proc");
+		if (cmd.op == VM_CTL_MMAP && (cmd.flags & VM_CTL_MAP_AUTO))
+			vm_log(&lab.m->log, VM_LOG_INFO,
+			       "pid %d: mmap auto: 0x%" PRIx64 "-0x%" PRIx64,
+			       p->pid, res.addr,
+			       res.addr + ((cmd.len + 4095) & ~(uint64_t)4095));
 		if (cmd.op == VM_CTL_EXIT || (cmd.op == VM_CTL_TOUCH &&
 					      p->state == VM_PROC_ZOMBIE))
 			p = NULL; /* later lines of this write: no process */
@@ -645,18 +651,41 @@ write_ctl(struct handle *h, const char *buf, size_t size)
 	return (int)size;
 }
 
+/* Replays one record: as the handle's process (PID/trace) or as the one
+ * the record names (the machine-wide trace). */
 static int
 replay_cb(void *ctx, const struct vm_trace_rec *rec)
 {
 	struct handle *h = ctx;
-	struct vm_replay r = { .m = lab.m, .p = tree_proc(&lab, h->pid) };
+	struct vm_replay r = {
+		.m = lab.m,
+		.flags = lab.m->cfg.strict ? VM_REPLAY_STRICT : 0,
+	};
+	int rc;
 
-	if (!r.p)
-		return -ESRCH;
-	return vm_replay_rec(&r, rec);
+	if (h->type == N_PID_TRACE) {
+		r.p = tree_proc(&lab, h->pid);
+		if (!r.p) {
+			h->why = "the process is gone";
+			return -ESRCH;
+		}
+	} else if (!rec->pid) {
+		h->why = "a line of the machine-wide trace needs a pid";
+		return -EINVAL;
+	}
+	rc = vm_replay_rec(&r, rec);
+	if (rc == -ENOENT)
+		h->why = "no process with that pid";
+	else if (rc == -EFAULT)
+		h->why = "the access killed the process (SIGSEGV)";
+	else if (rc == -ESRCH)
+		h->why = "the process is dead";
+	else if (rc == -ENOMEM)
+		h->why = "out of memory and swap";
+	return rc;
 }
 
-/* Logs a failed trace write and maps the error for write(2). */
+/* Logs a failed trace write once and maps the error for write(2). */
 static int
 trace_errno(struct handle *h, int rc)
 {
@@ -666,16 +695,18 @@ trace_errno(struct handle *h, int rc)
 	if (rc >= 0)
 		return rc;
 	why = vm_trace_error(h->tp, &line);
-	if (rc == -EINVAL) {
-		vm_log(&lab.m->log, VM_LOG_WARN, "pid %d trace: line %" PRIu64
-		       ": %s", h->pid, line, why ? why : "bad line");
-		return -EINVAL;
+	if (!why) {
+		why = h->why ? h->why : strerror(-rc);
+		line = h->tp->lineno;
 	}
-	if (rc == -EFAULT || rc == -ESRCH || rc == -ENOENT) {
-		vm_log(&lab.m->log, VM_LOG_WARN, "pid %d trace: line %" PRIu64
-		       ": the process is dead; replay stopped", h->pid, line);
+	if (!h->reported) {
+		vm_log(&lab.m->log, VM_LOG_WARN, "%s%.0d%strace: line %" PRIu64
+		       ": %s; replay stopped", h->pid ? "pid " : "", h->pid,
+		       h->pid ? " " : "", line, why);
+		h->reported = true;
+	}
+	if (rc == -EFAULT)
 		return -ESRCH;
-	}
 	return rc;
 }
 
@@ -722,7 +753,7 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	case N_CTL: case N_PID_CTL:
 		rc = write_ctl(h, buf, size);
 		break;
-	case N_PID_TRACE:
+	case N_PID_TRACE: case N_TRACE:
 		rc = trace_errno(h, vm_trace_feed(h->tp, buf, size, replay_cb,
 						  h));
 		if (rc >= 0)
@@ -787,8 +818,10 @@ static const struct fuse_opt vmlabfs_opts[] = {
 	OPT("swap=%s", swap), OPT("--swap=%s", swap),
 	OPT("state=%s", state), OPT("--state=%s", state),
 	OPT("policy=%s", policy), OPT("--policy=%s", policy),
-	OPT("tlb_entries=%s", tlb_entries), OPT("--tlb-entries=%s", tlb_entries),
-	OPT("tlb_ways=%s", tlb_ways), OPT("--tlb-ways=%s", tlb_ways),
+	OPT("tlb_entries=%s", tlb_entries), OPT("--tlb_entries=%s", tlb_entries),
+	OPT("--tlb-entries=%s", tlb_entries),
+	OPT("tlb_ways=%s", tlb_ways), OPT("--tlb_ways=%s", tlb_ways),
+	OPT("--tlb-ways=%s", tlb_ways),
 	OPT("asid=%s", asid), OPT("--asid=%s", asid),
 	OPT("levels=%s", levels), OPT("--levels=%s", levels),
 	OPT("limit=%s", limit), OPT("--limit=%s", limit),
@@ -830,7 +863,8 @@ usage(const char *prog)
 	       "    levels=4|5        page-table levels (default 4)\n"
 	       "    limit=N           resident user pages, 0 = all (default 0)\n"
 	       "    seed=N            seed of the random policy (default 1)\n"
-	       "SIZE takes K, M, G suffixes (binary).\n\n", prog);
+	       "Numbers (SIZE, N) are decimal or 0x hex, with an optional\n"
+	       "binary suffix K, M, G or T (KiB, MiB, ... too).\n\n", prog);
 }
 
 /* Parses one numeric option into *out; complains and returns -1. */

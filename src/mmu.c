@@ -22,10 +22,12 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vmlab/fault.h"
 #include "vmlab/machine.h"
+#include "vmlab/mm.h"
 #include "vmlab/mmu.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
@@ -169,22 +171,42 @@ vm_mmu_translate(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 	return mmu_translate(m, p, va, access, mode, pa, fi);
 }
 
+/* Why the fault handler refused an access, in words for the log. */
+static const char *
+refusal(struct vm_machine *m, struct vm_proc *p,
+	const struct vm_fault_info *fi, char *buf, size_t len)
+{
+	struct vm_vma *a;
+
+	if (fi->kind == VM_FAULT_NONCANON)
+		return "non-canonical address";
+	if (fi->va >= vm_user_top(m))
+		return fi->mode == VM_MODE_USER && fi->kind == VM_FAULT_PROT
+			       ? "supervisor-only page (US=0)"
+			       : "kernel address";
+	a = vm_vma_find(&p->vmas, fi->va);
+	if (!a)
+		return "no mapping";
+	snprintf(buf, len, "region is %c%c%c", a->prot & VM_PROT_READ ? 'r' : '-',
+		 a->prot & VM_PROT_WRITE ? 'w' : '-',
+		 a->prot & VM_PROT_EXEC ? 'x' : '-');
+	return buf;
+}
+
 /* A refused access: count it, log it, and kill p when it was its own. */
 static void
 access_refused(struct vm_machine *m, struct vm_proc *p,
 	       const struct vm_fault_info *fi, unsigned flags)
 {
-	static const char *const kinds[] = {
-		"none", "not present", "protection", "non-canonical",
-	};
 	static const char *const acc[] = { "?", "read", "write", "?", "exec" };
+	char buf[32];
 
 	vm_count(m, p, VM_STAT_prot_fault, 1);
 	vm_log(&m->log, VM_LOG_WARN,
-	       "pid %d: %s %s at 0x%llx refused (%s, level %d, pte 0x%llx)%s",
-	       p->pid, fi->mode == VM_MODE_USER ? "user" : "supervisor",
+	       "pid %d: %s %s at 0x%llx refused: %s (pte 0x%llx)%s", p->pid,
+	       fi->mode == VM_MODE_USER ? "user" : "supervisor",
 	       acc[fi->access & 7], (unsigned long long)fi->va,
-	       kinds[fi->kind], fi->level, (unsigned long long)fi->pte,
+	       refusal(m, p, fi, buf, sizeof(buf)), (unsigned long long)fi->pte,
 	       (flags & VM_AF_OWN) ? ": killed with SIGSEGV" : "");
 	if (flags & VM_AF_OWN) {
 		vm_count(m, p, VM_STAT_segv, 1);

@@ -51,6 +51,7 @@ struct vm_config {
 	uint64_t seed;		/* for Random and synthetic traces */
 	uint64_t aging_period;	/* accesses between Aging samples */
 	uint64_t ws_tau;	/* WSClock window, in accesses */
+	bool strict;		/* trace replay maps nothing on demand */
 	/* swap: pages, 0 = none; the LMDB store lives in state_dir */
 	uint64_t swap_pages;
 	uint64_t swap_mapsize;	/* 0 = computed */

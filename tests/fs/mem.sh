@@ -47,7 +47,10 @@ n=$(dd if="$MNT/1/mem" bs=8192 count=1 skip=$(((0x10011000 - 4096) / 8192)) \
 expect_eq "$n" 4096 "short read at the end of a mapping"
 # the process was not killed: mem accesses only fail
 grep -q '^State:.*R' "$MNT/1/status" || fail "process state: $(grep State "$MNT/1/status")"
-grep -q "refused" "$MNT/log" || fail "the refused access is not in the log"
+grep -q "pid 1: user write at 0x10010000 refused: region is r--" "$MNT/log" ||
+	fail "the refused write is not in the log"
+grep -q "pid 1: user read at 0x20000000 refused: no mapping" "$MNT/log" ||
+	fail "the refused read is not in the log"
 
 # pages touched: 4 by the pattern, 1 by printf, 1 fresh, 1 read-only:
 # 7 demand-zero faults, counted in vmstat

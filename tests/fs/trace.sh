@@ -35,4 +35,26 @@ fi
 grep -q "Invalid argument" "$T/err" || fail "bad trace: $(cat "$T/err")"
 grep -q "pid $pid trace: line 3" "$MNT/log" || fail "log does not name line 3"
 grep -q '^20000000-20001000 ' "$MNT/$pid/maps" || fail "lines before the bad one"
+
+# the machine-wide trace: PID r|w|x ADDR lines, two processes interleaved
+other=$(lab_spawn other)
+printf '%s w 0x50000000 8\n%s r 0x60000000\n%s r 0x50000008 8\n' \
+	"$pid" "$other" "$pid" >"$MNT/trace" || fail "multi-process trace"
+grep -q '^50000000-50001000 ' "$MNT/$pid/maps" || fail "pid $pid's page"
+grep -q '^60000000-60001000 ' "$MNT/$other/maps" || fail "pid $other's page"
+grep -q '^50000000' "$MNT/$other/maps" && fail "a page went to the wrong process"
+if echo 'r 0x70000000' | dd of="$MNT/trace" 2>"$T/err"; then
+	fail "a line without a pid was accepted by the machine-wide trace"
+fi
+grep -q "Invalid argument" "$T/err" || fail "no pid: $(cat "$T/err")"
+grep -q "trace: line 1: a line of the machine-wide trace needs a pid" \
+	"$MNT/log" || fail "log does not say a pid is needed"
+# strict replay maps nothing: an access to unmapped memory kills
+echo 1 >"$MNT/config/strict"
+if echo 'r 0x70000000' | dd of="$MNT/$other/trace" 2>"$T/err"; then
+	fail "strict replay of an unmapped address succeeded"
+fi
+grep -q "No such process" "$T/err" || fail "strict: $(cat "$T/err")"
+expect_eq "$(awk '/^State:/ { print $2 }' "$MNT/$other/status")" Z \
+	"state after a strict replay of unmapped memory"
 exit 0

@@ -1072,7 +1072,8 @@ START_TEST(test_procfmt_vmstat)
 	lab_make(&l);
 	out = render_m(fmt_vmstat, l.m);
 	n = split_lines(out, line, MAXLINES);
-	ck_assert_uint_eq(n, 13 + VM_STAT_NR);
+	/* 13 gauges, the counters, 3 lab gauges */
+	ck_assert_uint_eq(n, 13 + VM_STAT_NR + 3);
 	for (size_t i = 0; i < n; i++) {
 		int k;
 
@@ -1087,9 +1088,15 @@ START_TEST(test_procfmt_vmstat)
 			ck_assert_uint_eq(v, l.m->phys.count[VM_FRAME_PT]);
 		if (!strcmp(name, "nr_shmem"))
 			ck_assert_uint_eq(v, 1);
+		if (!strcmp(name, "clock_ns"))
+			ck_assert_uint_eq(v, l.m->clock);
+		if (!strcmp(name, "swap_stored"))
+			ck_assert_uint_eq(v, 1);
 		k = vm_stat_lookup(name);
 		if (k < 0) {
-			ck_assert_int_eq(strncmp(name, "nr_", 3), 0);
+			ck_assert(!strncmp(name, "nr_", 3) ||
+				  !strcmp(name, "clock_ns") ||
+				  !strncmp(name, "swap_", 5));
 			continue;
 		}
 		ck_assert_uint_eq(v, l.m->stats.v[k]);
