@@ -315,7 +315,9 @@ vm_mm_each_pte(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 {
 	struct each_ctx c = { .fn = fn, .ctx = ctx };
 
-	if (p->state == VM_PROC_ZOMBIE || end > vm_user_top(m))
-		return p->state == VM_PROC_ZOMBIE ? 0 : -EINVAL;
+	if (end > vm_user_top(m))
+		return -EINVAL;
+	if (p->state == VM_PROC_ZOMBIE)
+		return 0; /* no address space: nothing to visit */
 	return vm_pt_range(m, p, start, end, 0, each_one, &c);
 }
