@@ -155,6 +155,40 @@ START_TEST(test_pt_walk_levels)
 }
 END_TEST
 
+START_TEST(test_pt_five_levels)
+{
+	struct vm_config c;
+	struct vm_machine *m;
+	struct vm_proc *p;
+	uint64_t a = 1ull << 52, v = 0, pa;
+	struct vm_walk w;
+
+	vm_config_default(&c);
+	c.frames = 64;
+	c.levels = 5;
+	m = t_machine_cfg(&c);
+	p = t_spawn(m);
+	/* an address above the 4-level user half */
+	t_map(m, p, a, 4096, VM_PROT_READ | VM_PROT_WRITE);
+	ck_assert_int_eq(vm_store(m, p, a + 8, 8, 0xabcdef), 0);
+	ck_assert_int_eq(vm_load(m, p, a + 8, 8, &v), 0);
+	ck_assert_uint_eq(v, 0xabcdef);
+	/* PML5, PML4, PDPT, PD, PT: four tables under the root */
+	ck_assert_uint_eq(p->pt_pages, 5);
+	ck_assert_int_eq(vm_pt_walk(m, p, a, 0, 0, &w), 0);
+	ck_assert_int_eq(w.top, 4);
+	ck_assert_uint_eq(w.refs, 5);
+	ck_assert_uint_eq(VM_PX(4, a), 0x10);
+	/* the kernel half still answers the supervisor, five levels down */
+	ck_assert_int_eq(vm_access(m, p, VM_KERNEL_BASE, VM_ACC_R,
+				   VM_MODE_SUPER, 0, &pa, NULL), 0);
+	ck_assert_uint_eq(pa, m->kernel_pfn[0] << 12);
+	/* the 5-level kernel chain: PML4, PDPT, PD, PT and 4 pages */
+	ck_assert_uint_eq(m->phys.count[VM_FRAME_KERNEL], 4 + 4);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_pt_flags_str)
 {
 	char buf[128];
@@ -187,6 +221,7 @@ suite_pt(void)
 	tcase_add_test(core, test_pt_tables_alloc_free);
 	tcase_add_test(core, test_pt_flags_str);
 	tcase_add_test(limits, test_pt_canonical);
+	tcase_add_test(limits, test_pt_five_levels);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	return s;
