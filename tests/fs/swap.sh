@@ -40,4 +40,21 @@ after=$(vmstat pswpin)
 [ "$after" -gt "$before" ] || fail "pswpin did not move"
 majflt=$(awk '{ print $12 }' "$MNT/$pid/stat")
 [ "$majflt" -eq "$after" ] || fail "majflt $majflt, pswpin $after"
+
+# past memory and swap: the write fails with ENOMEM, the OOM killer takes
+# the largest process and says so, the machine goes on
+big=$(lab_spawn big)
+echo "mmap 0x100000000 32M rw-" >"$MNT/$big/ctl"
+if head -c $((32 << 20)) /dev/urandom |
+	dd of="$MNT/$big/mem" bs=1M seek=4096 conv=notrunc 2>"$T/err"; then
+	fail "32 MiB of data fit in 1 MiB of memory and 16 MiB of swap"
+fi
+grep -q "Cannot allocate memory" "$T/err" || fail "OOM write: $(cat "$T/err")"
+grep -q "Out of memory: Killed process $big (big)" "$MNT/log" ||
+	fail "no OOM line: $(tail -n 3 "$MNT/log")"
+expect_eq "$(awk '/^State:/ { print $2 }' "$MNT/$big/status")" Z "OOM victim state"
+expect_eq "$(vmstat oom_kill)" 1 "oom_kill"
+dd if="$MNT/$pid/mem" of="$T/back2" bs=1M skip=$((0x40000000 / 1048576)) \
+	count=4 2>/dev/null || fail "dd read after the OOM kill"
+cmp "$T/data" "$T/back2" || fail "the survivor's data changed"
 exit 0
