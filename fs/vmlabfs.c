@@ -977,8 +977,11 @@ lab_start(void)
 	int rc = vm_machine_create(&lab.cfg, &lab_vm_log, &lab.m);
 
 	if (rc) {
-		fprintf(stderr, "vmlabfs: cannot build the machine in %s: %s\n",
-			lab.state_dir, strerror(-rc));
+		fprintf(stderr, "vmlabfs: cannot build the machine in %s: %s%s\n",
+			lab.state_dir, strerror(-rc),
+			rc == -EBUSY ? " (another vmlabfs uses this state "
+				       "directory: choose one with -o state=DIR)"
+				     : "");
 		return -1;
 	}
 	return 0;
@@ -1007,6 +1010,7 @@ main(int argc, char *argv[])
 	if (opts.show_version) {
 		printf("vmlabfs %s\nFUSE library version %s\n", PACKAGE_VERSION,
 		       fuse_pkgversion());
+		fflush(stdout); /* before fusermount3 -V prints its own */
 		fuse_lowlevel_version();
 		ret = 0;
 		goto out_args;
