@@ -377,10 +377,11 @@ lru2_victim(struct vm_machine *m, struct vm_proc *only)
 {
 	struct pol *s = POL(m);
 	uint64_t budget = 2 * (s->list.n + s->active.n);
+	int64_t pfn;
 
 	lru2_balance(m);
 	while (budget-- && s->list.n) {
-		uint64_t pfn = s->list.head;
+		pfn = s->list.head;
 
 		if (!vm_frame_eligible(m, pfn, only)) {
 			/* rotate: frames of others keep their order */
@@ -397,7 +398,9 @@ lru2_victim(struct vm_machine *m, struct vm_proc *only)
 		vm_count(m, F(m, pfn)->owner, VM_STAT_pgactivate, 1);
 		lru2_balance(m);
 	}
-	return list_first(m, &s->list, only);
+	pfn = list_first(m, &s->list, only);
+	/* a limited process whose every frame is active: its oldest one */
+	return pfn >= 0 ? pfn : list_first(m, &s->active, only);
 }
 
 static const struct vm_policy_ops policies[] = {

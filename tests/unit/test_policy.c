@@ -169,6 +169,31 @@ START_TEST(test_policy_switch_at_run_time)
 }
 END_TEST
 
+/* Every policy holds a limited process to its limit from its own pages
+ * while another process's pages sit on the same lists. */
+START_TEST(test_policy_limit_with_neighbour)
+{
+	for (unsigned i = 0; vm_policy_at(i); i++) {
+		const char *name = vm_policy_at(i)->name;
+		struct vm_machine *m = t_machine(256);
+		struct vm_proc *a = t_spawn(m), *b = t_spawn(m);
+
+		ck_assert_int_eq(vm_reclaim_set_policy(m, name), 0);
+		t_map(m, a, BASE, 16 * 4096, RW);
+		ck_assert_int_eq(vm_touch(m, a, BASE, 16 * 4096, VM_ACC_W), 0);
+		b->limit = 3;
+		t_map(m, b, BASE, 16 * 4096, RW);
+		for (size_t k = 0; k < sizeof(classic) / sizeof(classic[0]); k++)
+			ck_assert_msg(vm_touch(m, b, BASE + classic[k] * 4096ull,
+					       1, VM_ACC_R) == 0,
+				      "%s: reference %zu", name, k);
+		ck_assert_uint_le(b->rss_anon, 3);
+		ck_assert_uint_eq(a->rss_anon, 16);
+		vm_machine_destroy(m);
+	}
+}
+END_TEST
+
 Suite *
 suite_policy(void)
 {
@@ -181,6 +206,7 @@ suite_policy(void)
 	tcase_add_test(core, test_policy_every_policy);
 	tcase_add_test(core, test_policy_switch_at_run_time);
 	tcase_add_test(limits, test_policy_global_limit);
+	tcase_add_test(limits, test_policy_limit_with_neighbour);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	return s;

@@ -1,0 +1,104 @@
+#!/bin/sh
+# The labs of examples/: each runs to the end (exit 0), prints the numbers
+# the machine must give, and leaves no mount and no temporary directory.
+. "${srcdir:-.}/tests/fs/lib.sh"
+[ -c /dev/fuse ] || fail "no /dev/fuse"
+
+# the labs find vmlabfs through $VMLABFS: make it absolute
+case $VMLABFS in
+/*) ;;
+*) VMLABFS=$(pwd)/$VMLABFS ;;
+esac
+export VMLABFS
+[ -x "$VMLABFS" ] || fail "no vmlabfs at $VMLABFS"
+
+# each lab makes its temporary directory under $T/labs: it must be gone
+mkdir "$T/labs"
+
+# lab NAME [ARGS]: runs examples/NAME.sh into $T/NAME.out
+lab() {
+	name=$1
+	shift
+	echo "=== examples/$name.sh $*"
+	if ! TMPDIR=$T/labs /bin/sh "$srcdir/examples/$name.sh" "$@" >"$T/$name.out" 2>"$T/$name.err"; then
+		cat "$T/$name.out" "$T/$name.err"
+		fail "examples/$name.sh failed"
+	fi
+	cat "$T/$name.out"
+	[ ! -s "$T/$name.err" ] || fail "examples/$name.sh wrote to stderr: $(cat "$T/$name.err")"
+	left=$(ls "$T/labs")
+	[ -z "$left" ] || fail "examples/$name.sh left $left behind"
+	if grep -q " $T/labs/" /proc/mounts; then
+		fail "examples/$name.sh left a mount: $(grep " $T/labs/" /proc/mounts)"
+	fi
+}
+
+# row FILE AWK-CONDITION FIELD: field FIELD of the one row matching
+row() {
+	awk "$2 { print \$$3; n++ } END { if (n != 1) exit 1 }" "$T/$1.out" ||
+		fail "$1: not one row matching $2"
+}
+
+# --- belady: fifo 9 then 10, lru 10 then 8 -------------------------------
+lab belady
+expect_eq "$(row belady '$1 == "fifo" && $2 == 3' 5)" 9 "belady: fifo, 3 frames"
+expect_eq "$(row belady '$1 == "fifo" && $2 == 4' 5)" 10 "belady: fifo, 4 frames"
+expect_eq "$(row belady '$1 == "lru" && $2 == 3' 5)" 10 "belady: lru, 3 frames"
+expect_eq "$(row belady '$1 == "lru" && $2 == 4' 5)" 8 "belady: lru, 4 frames"
+# faults are minflt + majflt; here every fault is minor
+expect_eq "$(row belady '$1 == "fifo" && $2 == 4' 3)" 10 "belady: fifo minflt"
+grep -q "Belady's anomaly\.$" "$T/belady.out" || fail "belady: no conclusion"
+
+# --- policies: the classic string, 3 frames -------------------------------
+lab policies
+expect_eq "$(row policies '$1 == "fifo"' 2)" 15 "policies: fifo"
+expect_eq "$(row policies '$1 == "lru"' 2)" 12 "policies: lru"
+for p in clock nru random aging wsclock lru2; do
+	f=$(row policies "\$1 == \"$p\"" 2)
+	# OPT's 9 is the least any policy can take, 20 references the most
+	[ "$f" -ge 9 ] && [ "$f" -le 20 ] || fail "policies: $p took '$f' faults"
+done
+grep -q "OPT takes 9 faults" "$T/policies.out" || fail "policies: OPT is not 9"
+grep -q "no known future" "$T/policies.out" || fail "policies: opt's log line missing"
+
+# --- tlb: the reach, and ASIDs against flushes ----------------------------
+lab tlb
+expect_eq "$(row tlb '$1 == 64 && NF >= 8' 5)" 100.0 "tlb: hit% at 64 pages"
+expect_eq "$(row tlb '$1 == 128 && NF >= 8' 5)" 0.0 "tlb: hit% at 128 pages"
+flush1=$(awk '$1 == "asid=1" { n += $4 } END { print n + 0 }' "$T/tlb.out")
+flush0=$(awk '$1 == "asid=0" { n += $4 } END { print n + 0 }' "$T/tlb.out")
+miss1=$(awk '$1 == "asid=1" { n += $5 } END { print n + 0 }' "$T/tlb.out")
+miss0=$(awk '$1 == "asid=0" { n += $5 } END { print n + 0 }' "$T/tlb.out")
+rows=$(grep -c '^  asid=[01] ' "$T/tlb.out" || true)
+expect_eq "$rows" 8 "tlb: rows of the asid table"
+[ "$flush0" -gt "$flush1" ] || fail "tlb: tlb_flush with asid=0 ($flush0) not above asid=1 ($flush1)"
+[ "$miss0" -gt "$miss1" ] || fail "tlb: tlb_miss with asid=0 ($miss0) not above asid=1 ($miss1)"
+expect_eq "$flush1" 0 "tlb: tlb_flush with asid=1"
+# a switch per access without ASIDs: every access misses
+expect_eq "$(row tlb '$1 == "asid=0" && $2 == 1' 5)" 2048 "tlb: misses, asid=0, quantum 1"
+
+# --- thrashing: the knee at W = 32 pages ----------------------------------
+lab thrashing
+fit=$(awk '$1 == 32 && NF >= 7 { print $2; exit }' "$T/thrashing.out")
+short=$(awk '$1 == 31 && NF >= 7 { print $2; exit }' "$T/thrashing.out")
+major=$(awk '$1 == 31 && NF >= 7 { print $3; exit }' "$T/thrashing.out")
+eatfit=$(awk '$1 == 32 && NF >= 7 { print $6; exit }' "$T/thrashing.out")
+eatshort=$(awk '$1 == 31 && NF >= 7 { print $6; exit }' "$T/thrashing.out")
+expect_eq "$fit" 32 "thrashing: faults when the 32 pages fit"
+[ "${short:-0}" -gt $((fit * 10)) ] || fail "thrashing: $short faults one page short (fit: $fit)"
+[ "${major:-0}" -gt 0 ] || fail "thrashing: no major faults past the knee"
+[ "${eatshort:-0}" -gt $((eatfit * 100)) ] || fail "thrashing: EAT $eatshort ns past the knee, $eatfit ns before"
+# faults never fall as the limit falls (first table, clock)
+awk '/^Policy clock/ { on = 1; next } on && /^$/ { exit } on && $1 ~ /^[0-9]+$/ {
+	if (n++ && $2 < prev) { print "faults fell: " $0; bad = 1 }
+	prev = $2
+} END { exit bad }' "$T/thrashing.out" || fail "thrashing: faults fell with less memory"
+
+# --- a lab that cannot mount fails and leaves nothing ---------------------
+echo "=== examples/tlb.sh 64 3 (an invalid TLB: must fail)"
+if TMPDIR=$T/labs /bin/sh "$srcdir/examples/tlb.sh" 64 3 >"$T/bad.out" 2>&1; then
+	fail "tlb.sh 64 3 succeeded"
+fi
+left=$(ls "$T/labs")
+[ -z "$left" ] || fail "a failed lab left $left behind"
+exit 0
