@@ -356,9 +356,8 @@ mem_op(struct vm_machine *m, struct vm_proc *p, uint64_t va, unsigned size,
 	int access = store ? VM_ACC_W : VM_ACC_R;
 	unsigned first = size, off = (unsigned)(va & (VM_PAGE_SIZE - 1));
 	uint64_t pa, pa2 = 0;
-	int rc;
-
 	struct vm_fault_info fi;
+	int rc;
 
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return -EINVAL;
@@ -374,16 +373,18 @@ mem_op(struct vm_machine *m, struct vm_proc *p, uint64_t va, unsigned size,
 		return 0;
 	}
 	if (off + size > VM_PAGE_SIZE) {
-		uint64_t faults = m->stats.v[VM_STAT_pgfault];
+		/* the first page's frame is pinned while the second is
+		 * faulted in, so that reclaim cannot take it meanwhile */
+		struct vm_frame *f = vm_phys_frame(&m->phys, pa >> VM_PAGE_SHIFT);
+		bool pin = !(f->flags & VM_FF_PINNED);
 
 		first = (unsigned)VM_PAGE_SIZE - off;
+		if (pin)
+			f->flags |= VM_FF_PINNED;
 		rc = vm_access(m, p, va + first, access, VM_MODE_USER,
 			       VM_AF_OWN | VM_AF_NOCOUNT, &pa2, NULL);
-		/* a fault for the second page may have evicted the first:
-		 * translate it again (a TLB hit when it is still there) */
-		if (rc == 0 && m->stats.v[VM_STAT_pgfault] != faults)
-			rc = vm_access(m, p, va, access, VM_MODE_USER,
-				       VM_AF_OWN | VM_AF_NOCOUNT, &pa, NULL);
+		if (pin)
+			f->flags &= ~VM_FF_PINNED;
 		if (rc)
 			return rc;
 	}

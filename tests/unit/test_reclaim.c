@@ -281,6 +281,39 @@ START_TEST(test_reclaim_crossing_store)
 }
 END_TEST
 
+START_TEST(test_reclaim_crossing_tight)
+{
+	/* 2 frames: the store across A|B must not lose A to B's fault; with
+	 * 1 frame it cannot run at all, and must not write anywhere */
+	struct vm_machine *m = swap_machine(128, 0, 64, 0);
+	struct vm_proc *p = t_spawn(m);
+	uint64_t a = BASE, x = BASE + 5 * 4096, v = 0;
+	uint8_t page[4096], want[4096];
+
+	t_map(m, p, BASE, 8 * 4096, RW);
+	memset(want, 0xaa, sizeof(want));
+	ck_assert_int_eq(vm_mem_write(m, p, a, want, 4096), 4096);
+	ck_assert_int_eq(vm_store(m, p, x, 8, 5), 0);
+	p->limit = 2;
+	ck_assert_int_eq(vm_store(m, p, a + 4094, 4, 0x44332211), 0);
+	want[4094] = 0x11;
+	want[4095] = 0x22;
+	ck_assert_int_eq(vm_mem_read(m, p, a, page, 4096), 4096);
+	ck_assert_mem_eq(page, want, 4096);
+	ck_assert_int_eq(vm_load(m, p, a + 4096, 2, &v), 0);
+	ck_assert_uint_eq(v, 0x4433);
+	p->limit = 1;
+	ck_assert_int_eq(vm_store(m, p, a + 4096 + 4094, 4, 0x55555555),
+			 -ENOMEM);
+	ck_assert_int_eq(vm_mem_read(m, p, a + 4096, page, 8), 8);
+	ck_assert_uint_eq(page[0], 0x33);
+	ck_assert_uint_eq(page[1], 0x44);
+	ck_assert_int_eq(vm_mem_read(m, p, a + 2 * 4096, page, 8), 8);
+	ck_assert_uint_eq(page[0], 0);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 Suite *
 suite_reclaim(void)
 {
@@ -295,6 +328,7 @@ suite_reclaim(void)
 	tcase_add_test(core, test_reclaim_zero_page_dropped);
 	tcase_add_test(core, test_reclaim_memcg_limit);
 	tcase_add_test(core, test_reclaim_crossing_store);
+	tcase_add_test(core, test_reclaim_crossing_tight);
 	tcase_add_test(limits, test_reclaim_swap_full_oom);
 	tcase_add_test(limits, test_reclaim_map_full);
 	tcase_add_test(limits, test_reclaim_no_leaks);
