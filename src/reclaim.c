@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reclaim.h"
@@ -309,22 +310,44 @@ evict(struct vm_machine *m, uint64_t pfn)
 	return 0;
 }
 
+/*
+ * Evicts one frame chosen by the policy.  A victim that cannot be written
+ * (a dirty page with swap full or absent) is pinned for the rest of this
+ * call so that the policy offers another; a clean page anywhere on the
+ * lists is found before reclaim gives up.  The pins are undone before
+ * returning.
+ */
 int
 vm_reclaim_one(struct vm_machine *m, struct vm_proc *only)
 {
-	/* a victim that cannot be written (swap full) is skipped once; the
-	 * bound keeps a policy that keeps offering it from looping */
-	for (int tries = 0; tries < 4; tries++) {
+	uint64_t *skipped = NULL;
+	size_t nskipped = 0, cap = 0;
+	int rc = -ENOMEM;
+
+	for (;;) {
 		int64_t pfn = m->pol->victim(m, only);
-		int rc;
 
 		if (pfn < 0)
-			return -ENOMEM;
+			break;
 		rc = evict(m, (uint64_t)pfn);
 		if (rc != -ENOMEM)
-			return rc;
+			break;
+		if (nskipped == cap) {
+			uint64_t *n;
+
+			cap = cap ? cap * 2 : 16;
+			n = realloc(skipped, cap * sizeof(*n));
+			if (!n)
+				break;
+			skipped = n;
+		}
+		fr(m, (uint64_t)pfn)->flags |= VM_FF_PINNED;
+		skipped[nskipped++] = (uint64_t)pfn;
 	}
-	return -ENOMEM;
+	for (size_t i = 0; i < nskipped; i++)
+		fr(m, skipped[i])->flags &= ~VM_FF_PINNED;
+	free(skipped);
+	return rc;
 }
 
 int

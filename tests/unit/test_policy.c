@@ -194,6 +194,32 @@ START_TEST(test_policy_limit_with_neighbour)
 }
 END_TEST
 
+/* Without swap a dirty page cannot go; reclaim passes over it to the
+ * clean ones instead of calling the OOM killer. */
+START_TEST(test_policy_skip_unwritable)
+{
+	for (unsigned i = 0; vm_policy_at(i); i++) {
+		const char *name = vm_policy_at(i)->name;
+		struct vm_machine *m = t_machine(32);
+		struct vm_proc *p = t_spawn(m);
+		uint64_t v = 0;
+
+		ck_assert_int_eq(vm_reclaim_set_policy(m, name), 0);
+		t_map(m, p, BASE, 64 * 4096, RW);
+		ck_assert_int_eq(vm_store(m, p, BASE, 8, 77), 0);
+		for (uint64_t k = 1; k < 64; k++)
+			ck_assert_msg(vm_touch(m, p, BASE + k * 4096, 1,
+					       VM_ACC_R) == 0,
+				      "%s: page %llu", name,
+				      (unsigned long long)k);
+		ck_assert_uint_eq(m->stats.v[VM_STAT_oom_kill], 0);
+		ck_assert_int_eq(vm_load(m, p, BASE, 8, &v), 0);
+		ck_assert_uint_eq(v, 77);
+		vm_machine_destroy(m);
+	}
+}
+END_TEST
+
 Suite *
 suite_policy(void)
 {
@@ -207,6 +233,7 @@ suite_policy(void)
 	tcase_add_test(core, test_policy_switch_at_run_time);
 	tcase_add_test(limits, test_policy_global_limit);
 	tcase_add_test(limits, test_policy_limit_with_neighbour);
+	tcase_add_test(limits, test_policy_skip_unwritable);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	return s;
