@@ -109,6 +109,8 @@ struct handle {
 	const char *why;	/* trace: why the replay stopped */
 	bool reported;		/* trace: the stop is in the log already */
 	uint64_t wlines;	/* lines written so far, for messages */
+	char *carry;		/* ctl: a last line still without newline */
+	size_t clen, ccap;
 };
 
 extern struct lab lab;

@@ -99,6 +99,37 @@ vmlabfs_forget_multi(fuse_req_t req, size_t count,
 	fuse_reply_none(req);
 }
 
+/* Nothing can be made here: EACCES in a directory that exists, ENOENT in
+ * one that is gone (a shell's redirect to a dead process's ctl). */
+static int
+no_create(fuse_ino_t parent)
+{
+	struct stat st;
+	struct node n;
+	int rc;
+
+	if (!node_find(&lab, parent, &n))
+		return ENOENT;
+	LOCK();
+	rc = tree_getattr(&lab, n.type, n.pid, n.arg, &st);
+	UNLOCK();
+	return rc ? ENOENT : EACCES;
+}
+
+static void
+vmlabfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       mode_t mode, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, no_create(parent));
+}
+
+static void
+vmlabfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+	      mode_t mode, dev_t rdev)
+{
+	fuse_reply_err(req, no_create(parent));
+}
+
 static void
 vmlabfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -266,6 +297,27 @@ readable(int type)
 	       type != N_TRACE;
 }
 
+/* Appends to the handle's waiting partial line: 0 or -ENOMEM. */
+static int
+carry_put(struct handle *h, const char *buf, size_t len)
+{
+	if (h->clen + len > h->ccap) {
+		size_t cap = h->ccap ? h->ccap : 256;
+		char *c;
+
+		while (cap < h->clen + len)
+			cap *= 2;
+		c = realloc(h->carry, cap);
+		if (!c)
+			return -ENOMEM;
+		h->carry = c;
+		h->ccap = cap;
+	}
+	memcpy(h->carry + h->clen, buf, len);
+	h->clen += len;
+	return 0;
+}
+
 static void
 handle_free(struct handle *h)
 {
@@ -276,6 +328,7 @@ handle_free(struct handle *h)
 	pthread_mutex_destroy(&h->lock);
 	free(h->text);
 	free(h->tp);
+	free(h->carry);
 	free(h);
 }
 
@@ -352,18 +405,37 @@ vmlabfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 static int replay_cb(void *ctx, const struct vm_trace_rec *rec);
 static int trace_errno(struct handle *h, int rc);
+static int ctl_flush(struct handle *h);
+
+/* At each close: run what is still waiting (a ctl line without newline,
+ * a last trace line), so that its error reaches close(2). */
+static int
+handle_flush(struct handle *h)
+{
+	int rc = 0;
+
+	LOCK();
+	if (h->tp && !h->reported) {
+		rc = trace_errno(h, vm_trace_finish(h->tp, replay_cb, h));
+	} else if (h->clen) {
+		rc = ctl_flush(h);
+	}
+	UNLOCK();
+	return rc;
+}
+
+static void
+vmlabfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, -handle_flush((struct handle *)(uintptr_t)fi->fh));
+}
 
 static void
 vmlabfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 
-	if (h->tp) {
-		/* the last line, if it had no newline */
-		LOCK();
-		trace_errno(h, vm_trace_finish(h->tp, replay_cb, h));
-		UNLOCK();
-	}
+	handle_flush(h);
 	handle_free(h);
 	fuse_reply_err(req, 0);
 }
@@ -397,6 +469,14 @@ pin_cap(const struct vm_machine *m, const struct vm_proc *p)
 	return cap ? (size_t)cap : 1;
 }
 
+/* The errno of a PID/mem transfer that moved nothing: EIO, as /proc's
+ * mem says, or ENOMEM when memory and swap ran out. */
+static int
+mem_errno(int rc)
+{
+	return rc == -ENOMEM ? ENOMEM : EIO;
+}
+
 /* A read of PID/mem through a bounce buffer, for machines too small to
  * pin a whole request. */
 static void
@@ -411,7 +491,7 @@ read_mem_copy(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
 	}
 	n = vm_mem_read(lab.m, p, (uint64_t)off, buf, size);
 	if (n < 0)
-		fuse_reply_err(req, n == -EFAULT ? EIO : (int)-n);
+		fuse_reply_err(req, mem_errno((int)n));
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
 	free(buf);
@@ -424,6 +504,7 @@ read_mem(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
 	struct vm_machine *m = lab.m;
 	size_t max = size / VM_PAGE_SIZE + 2, n = 0, done = 0, cap;
 	struct iovec *iov = malloc(max * sizeof(*iov));
+	int rc = 0;
 	uint32_t *pinned = malloc(max * sizeof(*pinned));
 	size_t npinned = 0;
 
@@ -441,14 +522,15 @@ read_mem(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
 		read_mem_copy(req, p, size, off);
 		return;
 	}
-	while (done < size && p->state != VM_PROC_ZOMBIE) {
+	while (done < size) {
 		uint64_t at = (uint64_t)off + done, pa;
 		size_t len = VM_PAGE_SIZE - (at & (VM_PAGE_SIZE - 1));
 		struct vm_frame *f;
 
 		if (len > size - done)
 			len = size - done;
-		if (vm_access(m, p, at, VM_ACC_R, VM_MODE_USER, 0, &pa, NULL))
+		rc = vm_access(m, p, at, VM_ACC_R, VM_MODE_USER, 0, &pa, NULL);
+		if (rc)
 			break;
 		f = vm_phys_frame(&m->phys, pa >> VM_PAGE_SHIFT);
 		if (!(f->flags & VM_FF_PINNED)) {
@@ -462,7 +544,7 @@ read_mem(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
 	if (done)
 		fuse_reply_iov(req, iov, (int)n);
 	else
-		fuse_reply_err(req, EIO);
+		fuse_reply_err(req, mem_errno(rc));
 	for (size_t i = 0; i < npinned; i++)
 		vm_phys_frame(&m->phys, pinned[i])->flags &= ~VM_FF_PINNED;
 	free(iov);
@@ -600,20 +682,22 @@ vmlabfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 /* ---- writes ------------------------------------------------------------ */
 
-/* Runs the lines of one write to a ctl file.  Returns the bytes taken or
- * -errno of the first failing line (earlier lines stay done). */
+/* Runs the ctl lines in [buf, buf + size): 0, or -errno of the first line
+ * that fails (the lines before it stay done, the ones after are not run). */
 static int
-write_ctl(struct handle *h, const char *buf, size_t size)
+run_ctl(struct handle *h, const char *buf, size_t size)
 {
 	const char *pos = buf, *end = buf + size, *line;
 	struct vm_proc *p = NULL;
 	int scope = h->type == N_CTL ? VM_CTL_GLOBAL : VM_CTL_PROC;
+	char who[24] = "";
 	size_t len;
 
 	if (scope == VM_CTL_PROC) {
 		p = tree_proc(&lab, h->pid);
 		if (!p)
 			return -ESRCH;
+		snprintf(who, sizeof(who), "pid %d ", p->pid);
 	}
 	while ((line = vm_ctl_next_line(&pos, end, &len))) {
 		struct vm_ctl_cmd cmd;
@@ -622,13 +706,16 @@ write_ctl(struct handle *h, const char *buf, size_t size)
 		int rc;
 
 		h->wlines++;
-		rc = vm_ctl_parse(line, len, scope, &cmd, err, sizeof(err));
+		rc = -ESRCH;
+		snprintf(err, sizeof(err), "the process is gone");
+		if (scope == VM_CTL_GLOBAL || p)
+			rc = vm_ctl_parse(line, len, scope, &cmd, err,
+					  sizeof(err));
 		if (rc == 0)
 			rc = vm_ctl_exec(lab.m, p, &cmd, &res, err, sizeof(err));
 		if (rc) {
 			vm_log(&lab.m->log, VM_LOG_WARN,
-			       "%s%.0d%sctl: line %" PRIu64 " '%.*s': %s",
-			       p ? "pid " : "", p ? p->pid : 0, p ? " " : "",
+			       "%sctl: line %" PRIu64 " '%.*s': %s", who,
 			       h->wlines, (int)(len > 80 ? 80 : len), line, err);
 			return rc;
 		}
@@ -642,13 +729,67 @@ write_ctl(struct handle *h, const char *buf, size_t size)
 			       res.addr + ((cmd.len + 4095) & ~(uint64_t)4095));
 		if (cmd.op == VM_CTL_EXIT || (cmd.op == VM_CTL_TOUCH &&
 					      p->state == VM_PROC_ZOMBIE))
-			p = NULL; /* later lines of this write: no process */
-		if (!p && scope == VM_CTL_PROC && pos < end) {
-			h->wlines++;
-			return -ESRCH;
-		}
+			p = NULL; /* later lines: no process */
+	}
+	return 0;
+}
+
+/* The longest ctl line: a path and the words around it. */
+#define CTL_LINE_MAX (VM_CTL_PATH_MAX + 256)
+
+/*
+ * A write to a ctl file: the complete lines run now; a last line with no
+ * newline waits for the next write (cat writes in chunks that may cut a
+ * line) or for the close, where ctl_flush runs it.  Returns the bytes
+ * taken or -errno; a failure drops what was waiting.
+ */
+static int
+write_ctl(struct handle *h, const char *buf, size_t size)
+{
+	const char *nl = memrchr(buf, '\n', size);
+	size_t whole = nl ? (size_t)(nl - buf) + 1 : 0, rest = size - whole;
+	int rc = 0;
+
+	if (h->clen && whole) {
+		/* the waiting line ends in this write: run it first */
+		const char *end = memchr(buf, '\n', size);
+		size_t head = (size_t)(end - buf) + 1;
+
+		if (carry_put(h, buf, head))
+			return -ENOMEM;
+		rc = run_ctl(h, h->carry, h->clen);
+		h->clen = 0;
+		buf += head;
+		whole -= head;
+	}
+	if (rc == 0 && whole)
+		rc = run_ctl(h, buf, whole);
+	if (rc == 0 && rest && h->clen + rest > CTL_LINE_MAX) {
+		vm_log(&lab.m->log, VM_LOG_WARN,
+		       "ctl: line %" PRIu64 " is longer than %d bytes",
+		       h->wlines + 1, CTL_LINE_MAX);
+		rc = -EINVAL;
+	}
+	if (rc == 0 && rest)
+		rc = carry_put(h, buf + whole, rest);
+	if (rc) {
+		h->clen = 0;
+		return rc;
 	}
 	return (int)size;
+}
+
+/* Runs a ctl line left waiting without its newline (at close). */
+static int
+ctl_flush(struct handle *h)
+{
+	int rc = 0;
+
+	if (h->clen) {
+		rc = run_ctl(h, h->carry, h->clen);
+		h->clen = 0;
+	}
+	return rc;
 }
 
 /* Replays one record: as the handle's process (PID/trace) or as the one
@@ -765,8 +906,8 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		alive = p && p->state != VM_PROC_ZOMBIE;
 		rc = p ? vm_mem_write(lab.m, p, (uint64_t)off, buf, size)
 		       : -ESRCH;
-		if (rc == -EFAULT)
-			rc = -EIO;
+		if (rc < 0 && p)
+			rc = -mem_errno((int)rc);
 		/* memory and swap ran out during this write and the OOM
 		 * killer took p: ENOMEM, not a short count */
 		if (alive && p->state == VM_PROC_ZOMBIE)
@@ -800,12 +941,15 @@ static const struct fuse_lowlevel_ops vmlabfs_ops = {
 	.forget_multi = vmlabfs_forget_multi,
 	.getattr = vmlabfs_getattr,
 	.setattr = vmlabfs_setattr,
+	.create = vmlabfs_create,
+	.mknod = vmlabfs_mknod,
 	.opendir = vmlabfs_opendir,
 	.readdir = vmlabfs_readdir,
 	.releasedir = vmlabfs_releasedir,
 	.open = vmlabfs_open,
 	.read = vmlabfs_read,
 	.write = vmlabfs_write,
+	.flush = vmlabfs_flush,
 	.release = vmlabfs_release,
 };
 

@@ -109,8 +109,11 @@ static int
 mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 	    uint64_t end, unsigned prot)
 {
+	/* fault each page in with an access the region allows */
 	struct vm_fault_info fi = {
-		.access = (prot & VM_PROT_WRITE) ? VM_ACC_W : VM_ACC_R,
+		.access = (prot & VM_PROT_WRITE)  ? VM_ACC_W
+			  : (prot & VM_PROT_READ) ? VM_ACC_R
+						  : VM_ACC_X,
 		.mode = VM_MODE_USER,
 		.kind = VM_FAULT_NOTPRESENT,
 	};

@@ -37,6 +37,17 @@ grep -q '^00800000-00801000 ' "$MNT/1/maps" || fail "line before the bad one und
 grep -q '^00900000-' "$MNT/1/maps" && fail "line after the bad one done"
 echo "munmap 0x800000 4K" >"$MNT/1/ctl" || fail "munmap"
 cmp "$T/maps.before" "$MNT/1/maps" || fail "maps changed by bad lines"
+# many lines in one cat: writes of 128 KiB cut lines, which still run whole
+awk 'BEGIN { for (i = 0; i < 20000; i++)
+	printf "touch 0x%x 1 r   # line %d\n", 4194304 + (i % 2) * 4096, i }' \
+	>"$T/many"
+before=$(vmstat accesses)
+cat "$T/many" >"$MNT/1/ctl" || fail "20000 ctl lines"
+expect_eq "$(($(vmstat accesses) - before))" 20000 "accesses of 20000 touches"
+# a last line without a newline runs at close
+printf 'spawn tail' >"$MNT/ctl" || fail "spawn without newline"
+expect_eq "$(cat "$MNT/last_pid")" 3 "pid of a line run at close"
+echo "kill 3" >"$MNT/ctl"
 # no process: ENOENT
 [ ! -e "$MNT/7" ] || fail "pid 7 exists"
 if cat "$MNT/7/status" 2>/dev/null; then fail "status of pid 7"; fi

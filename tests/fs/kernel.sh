@@ -24,6 +24,15 @@ if echo "mmap auto 4K rw-" | dd of="$MNT/$pid/ctl" 2>"$T/err"; then
 	fail "a dead process took a command"
 fi
 grep -q "No such process" "$T/err" || fail "dead process: $(cat "$T/err")"
-echo "kill $pid" >"$MNT/ctl" || fail "kill"
+# a shell standing in the directory of a process that goes away
+(
+	cd "$MNT/$pid"
+	echo "kill $pid" >"$MNT/ctl" || exit 1
+	if echo exit | dd of=ctl 2>"$T/err"; then exit 1; fi
+	grep -q "No such file or directory" "$T/err"
+) || fail "redirect into a reaped process's directory: $(cat "$T/err")"
 [ ! -e "$MNT/$pid" ] || fail "reaped process still listed"
+# nothing can be created in the tree
+if echo x | dd of="$MNT/newfile" 2>"$T/err"; then fail "created a file"; fi
+grep -q "Permission denied" "$T/err" || fail "create: $(cat "$T/err")"
 exit 0

@@ -163,6 +163,19 @@ START_TEST(test_machine_madvise)
 	ck_assert_uint_eq(p->rss_anon, 4);
 	ck_assert_int_eq(vm_madvise(m, p, 0x20000, 4096, VM_ADV_DONTNEED), 0);
 	ck_assert_uint_eq(p->rss_anon, 3);
+	/* an execute-only region is populated too */
+	{
+		struct vm_mmap_req r = { .addr = 0x40000, .len = 8192,
+					 .prot = VM_PROT_EXEC,
+					 .flags = VM_MAP_FIXED |
+						  VM_MAP_POPULATE };
+		uint64_t at;
+
+		ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+		ck_assert_uint_eq(p->rss_anon, 5);
+		ck_assert_int_eq(vm_madvise(m, p, 0x40000, 8192,
+					    VM_ADV_WILLNEED), 0);
+	}
 	ck_assert_int_eq(vm_load(m, p, 0x20000, 8, &v), 0);
 	ck_assert_uint_eq(v, 0);
 	vm_machine_destroy(m);
