@@ -76,7 +76,7 @@ static const struct ctl_def ctl_defs[] = {
 	 ctl_args_madvise},
 	{"fork", P, "fork", ctl_args_none},
 	{"exec", P, "exec PATH", ctl_args_exec},
-	{"touch", P, "touch ADDR [LEN] r|w|x", ctl_args_touch},
+	{"touch", P, "touch ADDR [LEN] r|w|x [kernel]", ctl_args_touch},
 	{"exit", P, "exit", ctl_args_none},
 };
 #undef G
@@ -538,6 +538,14 @@ ctl_args_touch(struct ctl_ctx *c)
 		if (!c->cmd->access)
 			return ctl_fail(c, "bad access ", &w, " (r, w or x)");
 	}
+	if (ctl_at_end(c))
+		return 0;
+	rc = ctl_need(c, &w);
+	if (rc)
+		return rc;
+	if (!vm_parse_word_is(&w, "kernel"))
+		return ctl_fail(c, "unexpected word ", &w, "");
+	c->cmd->flags |= VM_CTL_TOUCH_KERNEL;
 	return ctl_end(c);
 }
 
@@ -706,6 +714,8 @@ ctl_put_args(struct ctl_out *o, const struct vm_ctl_cmd *cmd)
 			cmd->access == VM_PROT_WRITE  ? 'w'
 			: cmd->access == VM_PROT_EXEC ? 'x'
 						      : 'r');
+	if (cmd->op == VM_CTL_TOUCH && (cmd->flags & VM_CTL_TOUCH_KERNEL))
+		ctl_put(o, " kernel");
 	if (cmd->op == VM_CTL_MPROTECT)
 		ctl_put_prot(o, cmd->prot);
 	if (cmd->op == VM_CTL_MADVISE)

@@ -14,6 +14,7 @@
  *                        range is mapped (-ENOMEM otherwise, as msync(2))
  *   madvise              as mm.h
  *   touch                the process's own accesses; a violation kills it
+ *   touch ... kernel     supervisor-mode accesses: a refusal is -EFAULT
  *   exit                 the process is reaped
  *   fork exec            -EOPNOTSUPP
  */
@@ -158,6 +159,10 @@ exec_proc(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 					     advice[c->advice]),
 				  err, errlen, "madvise");
 	case VM_CTL_TOUCH:
+		if (c->flags & VM_CTL_TOUCH_KERNEL)
+			return exec_errno(vm_touch_kernel(m, p, c->addr, c->len,
+							  (int)c->access),
+					  err, errlen, "touch kernel");
 		rc = vm_touch(m, p, c->addr, c->len, (int)c->access);
 		if (rc == -EFAULT)
 			return 0; /* the process died of it: see status */

@@ -265,22 +265,20 @@ vm_access(struct vm_machine *m, struct vm_proc *p, uint64_t va, int access,
 			     fi ? fi : &local);
 }
 
-/* Touches every page of [va, va + len); with once, only the first
- * translation counts as an access. */
+/* Touches every page of [va, va + len) in mode with flags; with once,
+ * only the first translation counts as an access. */
 static int
 touch_range(struct vm_machine *m, struct vm_proc *p, uint64_t va,
-	    uint64_t len, int access, bool once)
+	    uint64_t len, int access, int mode, unsigned flags, bool once)
 {
 	uint64_t pa, last;
-	unsigned flags = VM_AF_OWN;
 
 	if (len == 0 || va + (len - 1) < va)
 		return -EINVAL;
 	last = (va + (len - 1)) & VM_PAGE_MASK;
 	for (uint64_t page = va & VM_PAGE_MASK;; page += VM_PAGE_SIZE) {
 		uint64_t at = page < va ? va : page;
-		int rc = vm_access(m, p, at, access, VM_MODE_USER, flags, &pa,
-				   NULL);
+		int rc = vm_access(m, p, at, access, mode, flags, &pa, NULL);
 
 		if (rc)
 			return rc;
@@ -295,14 +293,23 @@ int
 vm_touch(struct vm_machine *m, struct vm_proc *p, uint64_t va, uint64_t len,
 	 int access)
 {
-	return touch_range(m, p, va, len, access, false);
+	return touch_range(m, p, va, len, access, VM_MODE_USER, VM_AF_OWN,
+			   false);
+}
+
+int
+vm_touch_kernel(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+		uint64_t len, int access)
+{
+	return touch_range(m, p, va, len, access, VM_MODE_SUPER, 0, false);
 }
 
 int
 vm_access_bytes(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 		uint64_t size, int access)
 {
-	return touch_range(m, p, va, size, access, true);
+	return touch_range(m, p, va, size, access, VM_MODE_USER, VM_AF_OWN,
+			   true);
 }
 
 static ssize_t

@@ -19,7 +19,8 @@
  *	madvise ADDR LEN dontneed|willneed|pageout
  *	fork
  *	exec PATH
- *	touch ADDR [LEN] r|w|x		LEN defaults to 1
+ *	touch ADDR [LEN] r|w|x [kernel]	LEN defaults to 1; kernel: the
+ *					access is made in supervisor mode
  *	exit
  *
  * Words are separated by blanks; a word starting with '#' begins a comment.
@@ -74,6 +75,8 @@ enum vm_ctl_op {
 #define VM_CTL_MAP_FILE (1u << 1) /* file=: path and offset set */
 #define VM_CTL_MAP_SHARED (1u << 2)
 #define VM_CTL_MAP_POPULATE (1u << 3)
+/* touch flags */
+#define VM_CTL_TOUCH_KERNEL (1u << 4) /* a supervisor-mode access */
 
 enum vm_ctl_advice {
 	VM_CTL_MADV_DONTNEED = 1,
@@ -96,7 +99,7 @@ enum vm_ctl_advice {
  */
 struct vm_ctl_cmd {
 	int op;		/* enum vm_ctl_op */
-	unsigned flags; /* VM_CTL_MAP_* */
+	unsigned flags; /* VM_CTL_MAP_*, VM_CTL_TOUCH_* */
 	uint64_t addr;
 	uint64_t len;
 	uint64_t offset; /* file offset of a file mapping */

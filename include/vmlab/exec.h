@@ -30,8 +30,9 @@ struct vm_ctl_result {
  * alignment or range), -ENOENT (no such pid), -ENOMEM (out of memory and
  * swap, or no room for a mapping), -EEXIST, -ESRCH (p is a zombie),
  * -EOPNOTSUPP (a command of a feature this machine does not have yet:
- * file mappings, huge pages, fork, exec, hibernate).  A touch that kills
- * its process succeeds: the death shows in the process's state and log.
+ * file mappings, huge pages, fork, exec, hibernate), -EFAULT (a touch
+ * ... kernel refused: the process lives on).  A touch that kills its
+ * process succeeds: the death shows in the process's state and log.
  */
 int vm_ctl_exec(struct vm_machine *m, struct vm_proc *p,
 		const struct vm_ctl_cmd *cmd, struct vm_ctl_result *res,

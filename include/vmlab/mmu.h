@@ -84,6 +84,14 @@ int vm_touch(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 	     uint64_t len, int access);
 
 /*
+ * The same in supervisor mode, as the kernel touching p's address space:
+ * the kernel half is reachable, user pages too (no SMAP); a refused
+ * access fails with -EFAULT, is counted and logged, and kills nobody.
+ */
+int vm_touch_kernel(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+		    uint64_t len, int access);
+
+/*
  * One access of size bytes at va by p (VM_AF_OWN), as a trace record is:
  * every page it covers is translated, but it counts as one access.
  */

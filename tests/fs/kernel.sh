@@ -13,6 +13,15 @@ case " $pml4 " in
 esac
 grep -q 'user no (US=0' "$T/walk" || fail "translate does not say US=0"
 
+# the kernel touching its own half: allowed, and a global TLB entry
+echo "touch 0xffffffff80001000 8 r kernel" >"$MNT/$pid/ctl" ||
+	fail "supervisor touch of the kernel half"
+awk '$4 == "000ffffffff80001" && / G/ { n++ } END { exit !n }' "$MNT/tlb" ||
+	fail "no global TLB entry: $(cat "$MNT/tlb")"
+grep -q '^tlb: hit .* G' "$MNT/$pid/translate/0xffffffff80001000" ||
+	fail "translate does not show the global entry"
+expect_eq "$(awk '/^State:/ { print $2 }' "$MNT/$pid/status")" R "state after a kernel touch"
+# the process's own access to the same place kills it
 echo "touch 0xffffffff80000000 1 r" >"$MNT/$pid/ctl" || fail "touch"
 state=$(awk '/^State:/ { print $2 }' "$MNT/$pid/status")
 expect_eq "$state" Z "state after a user access to the kernel"

@@ -254,6 +254,17 @@ START_TEST(test_ctl_touch)
 	ck_assert_uint_eq(cmd.access, VM_PROT_EXEC);
 	ok("touch 0xffff800000000000 w", P);
 	ck_assert_uint_eq(cmd.addr, 0xffff800000000000ULL);
+	ck_assert_uint_eq(cmd.flags, 0);
+	/* a supervisor-mode touch, with or without a length */
+	ok("touch 0xffffffff80000000 r kernel", P);
+	ck_assert_uint_eq(cmd.flags, VM_CTL_TOUCH_KERNEL);
+	ck_assert_uint_eq(cmd.len, 1);
+	ok("touch 0xffffffff80000000 8K w kernel # the kernel's own", P);
+	ck_assert_uint_eq(cmd.flags, VM_CTL_TOUCH_KERNEL);
+	ck_assert_uint_eq(cmd.len, 8192);
+	ck_assert_uint_eq(cmd.access, VM_PROT_WRITE);
+	bad("touch 0x1000 r kernal", P, "unexpected word 'kernal'");
+	bad("touch 0x1000 r kernel kernel", P, "unexpected word 'kernel'");
 }
 END_TEST
 
@@ -370,6 +381,7 @@ START_TEST(test_ctl_format_canonical)
 		{"exec bin/sh", "exec bin/sh"},
 		{"touch 0x1000 w", "touch 0x1000 0x1 w"},
 		{"touch 0x1000 2 x", "touch 0x1000 0x2 x"},
+		{"touch 0x1000 r kernel", "touch 0x1000 0x1 r kernel"},
 		{"exit", "exit"},
 	};
 	struct vm_ctl_cmd first;
@@ -572,11 +584,11 @@ START_TEST(test_ctl_errors_usage)
 	    "usage: madvise ADDR LEN dontneed|willneed|pageout");
 	bad("exec", P, "usage: exec PATH");
 	bad("exec #x", P, "usage: exec PATH");
-	bad("touch", P, "usage: touch ADDR [LEN] r|w|x");
-	bad("touch 0x1000", P, "usage: touch ADDR [LEN] r|w|x");
-	bad("touch 0x1000 4K", P, "usage: touch ADDR [LEN] r|w|x");
+	bad("touch", P, "usage: touch ADDR [LEN] r|w|x [kernel]");
+	bad("touch 0x1000", P, "usage: touch ADDR [LEN] r|w|x [kernel]");
+	bad("touch 0x1000 4K", P, "usage: touch ADDR [LEN] r|w|x [kernel]");
 	bad("touch 0x1000 99999999999999999999", P,
-	    "usage: touch ADDR [LEN] r|w|x");
+	    "usage: touch ADDR [LEN] r|w|x [kernel]");
 }
 END_TEST
 

@@ -61,6 +61,36 @@ START_TEST(test_exec_spawn_mmap_touch)
 }
 END_TEST
 
+START_TEST(test_exec_touch_kernel)
+{
+	struct vm_machine *m = t_machine(256);
+	struct vm_ctl_result res;
+	struct vm_proc *p = t_spawn(m);
+	struct vm_tlb_entry *e;
+
+	/* the supervisor reaches the kernel half: a global TLB entry */
+	ck_assert_int_eq(run(m, p, "touch 0xffffffff80001000 8 r kernel", &res),
+			 0);
+	e = vm_tlb_peek(&m->cpu.tlb, p->asid, 0xffffffff80001000ull);
+	ck_assert_ptr_nonnull(e);
+	ck_assert(e->flags & VM_TLB_G);
+	ck_assert(!(e->flags & VM_TLB_US));
+	/* and a user page, demand-zero as for the process */
+	ck_assert_int_eq(run(m, p, "touch 0x7fffffffe000 1 w kernel", &res), 0);
+	ck_assert_uint_eq(p->rss_anon, 1);
+	/* refused: the write fails, the process lives */
+	ck_assert_int_eq(run(m, p, "touch 0xffffffff80000000 1 w kernel",
+			     &res), -EFAULT);
+	ck_assert_int_eq(run(m, p, "touch 0x5000000 1 r kernel", &res),
+			 -EFAULT);
+	ck_assert_uint_eq(p->state, VM_PROC_RUNNING);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_prot_fault], 2);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_segv], 0);
+	ck_assert_int_eq(run(m, p, "touch 0x1000 1 r kernal", &res), -EINVAL);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_exec_errors)
 {
 	struct vm_machine *m = t_machine(256);
@@ -177,6 +207,7 @@ suite_exec(void)
 	tcase_add_test(core, test_exec_spawn_mmap_touch);
 	tcase_add_test(core, test_exec_reset);
 	tcase_add_test(core, test_exec_replay_lackey);
+	tcase_add_test(core, test_exec_touch_kernel);
 	tcase_add_test(errors, test_exec_errors);
 	tcase_add_test(errors, test_exec_replay_strict);
 	suite_add_tcase(s, core);
