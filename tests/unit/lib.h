@@ -19,6 +19,7 @@
 Suite *suite_ctl(void);
 Suite *suite_machine(void);
 Suite *suite_mmu(void);
+Suite *suite_model(void);
 Suite *suite_parse(void);
 Suite *suite_policy(void);
 Suite *suite_pt(void);
