@@ -310,12 +310,16 @@ evict(struct vm_machine *m, uint64_t pfn)
 	return 0;
 }
 
+/* Victims that could not be written, passed over in one reclaim before
+ * it gives up: a bound on the work of a reclaim that is failing (each
+ * policy's victim() may cost O(resident frames)). */
+#define RECLAIM_SKIP_MAX 256
+
 /*
  * Evicts one frame chosen by the policy.  A victim that cannot be written
  * (a dirty page with swap full or absent) is pinned for the rest of this
- * call so that the policy offers another; a clean page anywhere on the
- * lists is found before reclaim gives up.  The pins are undone before
- * returning.
+ * call so that the policy offers another, up to RECLAIM_SKIP_MAX of them.
+ * The pins are undone before returning.
  */
 int
 vm_reclaim_one(struct vm_machine *m, struct vm_proc *only)
@@ -330,7 +334,7 @@ vm_reclaim_one(struct vm_machine *m, struct vm_proc *only)
 		if (pfn < 0)
 			break;
 		rc = evict(m, (uint64_t)pfn);
-		if (rc != -ENOMEM)
+		if (rc != -ENOMEM || nskipped == RECLAIM_SKIP_MAX)
 			break;
 		if (nskipped == cap) {
 			uint64_t *n;
