@@ -30,42 +30,11 @@
 # the "in memory at the end" column for fifo 3 and 4: which pages differ?
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-VMLABFS=${VMLABFS:-}
-if [ -z "$VMLABFS" ]; then
-	for c in "$here/../build/vmlabfs" "$here/../vmlabfs" "$(command -v vmlabfs || true)"; do
-		if [ -n "$c" ] && [ -x "$c" ]; then VMLABFS=$c; break; fi
-	done
-fi
-[ -n "$VMLABFS" ] || { echo "belady: vmlabfs not found (build it first, or set VMLABFS)" >&2; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmlab-belady.XXXXXX")
-lab=$tmp/lab
-cleanup() {
-	rc=$?
-	trap - EXIT
-	if mountpoint -q "$lab" 2>/dev/null; then
-		if [ "$rc" -ne 0 ] && [ -z "$interrupted" ]; then
-			echo "belady: failed; the last lines of the lab's log:" >&2
-			tail -n 5 "$lab/log" >&2 || true
-		fi
-		fusermount3 -u "$lab" 2>/dev/null || umount -l "$lab" 2>/dev/null || true
-	fi
-	if mountpoint -q "$lab" 2>/dev/null; then
-		echo "belady: could not unmount $lab" >&2
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$rc"
-}
-interrupted=
-trap cleanup EXIT
-trap 'interrupted=1; exit 1' INT TERM HUP
-mkdir "$lab"
+. "$(dirname "$0")/lab.sh"
 
 # 16 MiB of memory, no swap: the pages are only read, so an evicted page
 # is dropped and faulted in again as a page of zeros.
-"$VMLABFS" -o "state=$tmp/state" -o mem=16M -o swap=0 "$lab"
+lab_start belady -o mem=16M -o swap=0
 
 ref="1 2 3 4 1 2 5 1 2 3 4 5"
 npages=5

@@ -9,14 +9,8 @@
 # try next.  The lab stays mounted until `fusermount3 -u MOUNTPOINT`.
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-VMLABFS=${VMLABFS:-}
-if [ -z "$VMLABFS" ]; then
-	for c in "$here/../build/vmlabfs" "$here/../vmlabfs" "$(command -v vmlabfs || true)"; do
-		if [ -n "$c" ] && [ -x "$c" ]; then VMLABFS=$c; break; fi
-	done
-fi
-[ -n "$VMLABFS" ] || { echo "demo-lab: vmlabfs not found (build it first)" >&2; exit 1; }
+. "$(dirname "$0")/lab.sh"
+lab_find demo-lab
 
 mnt=${1:-lab}
 state=${VMLAB_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/vmlab-demo}

@@ -35,42 +35,11 @@
 # fifo, and what does it buy?
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-VMLABFS=${VMLABFS:-}
-if [ -z "$VMLABFS" ]; then
-	for c in "$here/../build/vmlabfs" "$here/../vmlabfs" "$(command -v vmlabfs || true)"; do
-		if [ -n "$c" ] && [ -x "$c" ]; then VMLABFS=$c; break; fi
-	done
-fi
-[ -n "$VMLABFS" ] || { echo "policies: vmlabfs not found (build it first, or set VMLABFS)" >&2; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmlab-policies.XXXXXX")
-lab=$tmp/lab
-cleanup() {
-	rc=$?
-	trap - EXIT
-	if mountpoint -q "$lab" 2>/dev/null; then
-		if [ "$rc" -ne 0 ] && [ -z "$interrupted" ]; then
-			echo "policies: failed; the last lines of the lab's log:" >&2
-			tail -n 5 "$lab/log" >&2 || true
-		fi
-		fusermount3 -u "$lab" 2>/dev/null || umount -l "$lab" 2>/dev/null || true
-	fi
-	if mountpoint -q "$lab" 2>/dev/null; then
-		echo "policies: could not unmount $lab" >&2
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$rc"
-}
-interrupted=
-trap cleanup EXIT
-trap 'interrupted=1; exit 1' INT TERM HUP
-mkdir "$lab"
+. "$(dirname "$0")/lab.sh"
 
 # 16 MiB of memory, no swap: the pages are only read, so an evicted page
 # is dropped and faulted in again as a page of zeros.
-"$VMLABFS" -o "state=$tmp/state" -o mem=16M -o swap=0 "$lab"
+lab_start policies -o mem=16M -o swap=0
 
 ref="7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1"
 frames=3

@@ -39,50 +39,11 @@
 # knee now?
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-VMLABFS=${VMLABFS:-}
-if [ -z "$VMLABFS" ]; then
-	for c in "$here/../build/vmlabfs" "$here/../vmlabfs" "$(command -v vmlabfs || true)"; do
-		if [ -n "$c" ] && [ -x "$c" ]; then VMLABFS=$c; break; fi
-	done
-fi
-[ -n "$VMLABFS" ] || { echo "thrashing: vmlabfs not found (build it first, or set VMLABFS)" >&2; exit 1; }
-
+. "$(dirname "$0")/lab.sh"
 W=${1:-32}
 rounds=${2:-20}
-case $W$rounds in
-*[!0-9]*) echo "usage: thrashing.sh [W [ROUNDS]]" >&2; exit 2 ;;
-esac
-if [ "$W" -lt 4 ] || [ "$rounds" -lt 1 ]; then
-	echo "thrashing: W must be 4 or more, ROUNDS 1 or more" >&2
-	exit 2
-fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmlab-thrashing.XXXXXX")
-lab=$tmp/lab
-cleanup() {
-	rc=$?
-	trap - EXIT
-	if mountpoint -q "$lab" 2>/dev/null; then
-		if [ "$rc" -ne 0 ] && [ -z "$interrupted" ]; then
-			echo "thrashing: failed; the last lines of the lab's log:" >&2
-			tail -n 5 "$lab/log" >&2 || true
-		fi
-		fusermount3 -u "$lab" 2>/dev/null || umount -l "$lab" 2>/dev/null || true
-	fi
-	if mountpoint -q "$lab" 2>/dev/null; then
-		echo "thrashing: could not unmount $lab" >&2
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$rc"
-}
-interrupted=
-trap cleanup EXIT
-trap 'interrupted=1; exit 1' INT TERM HUP
-mkdir "$lab"
-
-"$VMLABFS" -o "state=$tmp/state" -o mem=16M -o swap=64M "$lab"
+lab_start thrashing -o mem=16M -o swap=64M
 
 base=$((0x10000000))
 # the loop: on each page, three reads and a write

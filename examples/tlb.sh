@@ -43,44 +43,12 @@
 # page tables?  At what quantum does a flush per switch stop mattering?
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-VMLABFS=${VMLABFS:-}
-if [ -z "$VMLABFS" ]; then
-	for c in "$here/../build/vmlabfs" "$here/../vmlabfs" "$(command -v vmlabfs || true)"; do
-		if [ -n "$c" ] && [ -x "$c" ]; then VMLABFS=$c; break; fi
-	done
-fi
-[ -n "$VMLABFS" ] || { echo "tlb: vmlabfs not found (build it first, or set VMLABFS)" >&2; exit 1; }
-
+. "$(dirname "$0")/lab.sh"
 entries=${1:-64}
 ways=${2:-4}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmlab-tlb.XXXXXX")
-lab=$tmp/lab
-cleanup() {
-	rc=$?
-	trap - EXIT
-	if mountpoint -q "$lab" 2>/dev/null; then
-		if [ "$rc" -ne 0 ] && [ -z "$interrupted" ]; then
-			echo "tlb: failed; the last lines of the lab's log:" >&2
-			tail -n 5 "$lab/log" >&2 || true
-		fi
-		fusermount3 -u "$lab" 2>/dev/null || umount -l "$lab" 2>/dev/null || true
-	fi
-	if mountpoint -q "$lab" 2>/dev/null; then
-		echo "tlb: could not unmount $lab" >&2
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$rc"
-}
-interrupted=
-trap cleanup EXIT
-trap 'interrupted=1; exit 1' INT TERM HUP
-mkdir "$lab"
-
-"$VMLABFS" -o "state=$tmp/state" -o mem=16M -o swap=0 \
-	-o "tlb_entries=$entries" -o "tlb_ways=$ways" "$lab"
+lab_start tlb -o mem=16M -o swap=0 \
+	-o "tlb_entries=$entries" -o "tlb_ways=$ways"
 entries=$(cat "$lab/config/tlb_entries")
 ways=$(cat "$lab/config/tlb_ways")
 sets=$((entries / ways))

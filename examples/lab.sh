@@ -1,0 +1,61 @@
+# lab.sh - what every lab in examples/ shares: finding vmlabfs, a private
+# temporary directory, and a mount that is always undone.
+#
+# A lab sources it and mounts:   . "$(dirname "$0")/lab.sh"
+#                                lab_start NAME [vmlabfs options]
+# lab_start sets tmp (the private directory) and lab (the mount point) and
+# installs a trap that unmounts and removes both at exit, also on failure
+# or Ctrl-C; on a failure it shows the last lines of the lab's log.
+# vmlabfs is $VMLABFS if set, else ../build/vmlabfs or ../vmlabfs next to
+# the lab, else vmlabfs from PATH.
+
+lab_here=$(cd "$(dirname "$0")" && pwd)
+
+# Sets VMLABFS, or fails naming the lab.
+lab_find() {
+	if [ -z "${VMLABFS:-}" ]; then
+		for c in "$lab_here/../build/vmlabfs" "$lab_here/../vmlabfs" \
+			"$(command -v vmlabfs || true)"; do
+			if [ -n "$c" ] && [ -x "$c" ]; then
+				VMLABFS=$c
+				break
+			fi
+		done
+	fi
+	if [ -z "${VMLABFS:-}" ]; then
+		echo "$1: vmlabfs not found (build it first, or set VMLABFS)" >&2
+		exit 1
+	fi
+}
+
+lab_cleanup() {
+	rc=$?
+	trap - EXIT
+	if mountpoint -q "$lab" 2>/dev/null; then
+		if [ "$rc" -ne 0 ] && [ -z "$lab_interrupted" ]; then
+			echo "$lab_name: failed; the last lines of the lab's log:" >&2
+			tail -n 5 "$lab/log" >&2 || true
+		fi
+		fusermount3 -u "$lab" 2>/dev/null || umount -l "$lab" 2>/dev/null || true
+	fi
+	if mountpoint -q "$lab" 2>/dev/null; then
+		echo "$lab_name: could not unmount $lab" >&2
+	else
+		rm -rf "$tmp"
+	fi
+	exit "$rc"
+}
+
+# lab_start NAME [OPTION...]: mounts a fresh machine on $lab.
+lab_start() {
+	lab_name=$1
+	shift
+	lab_find "$lab_name"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmlab-$lab_name.XXXXXX")
+	lab=$tmp/lab
+	lab_interrupted=
+	trap lab_cleanup EXIT
+	trap 'lab_interrupted=1; exit 1' INT TERM HUP
+	mkdir "$lab"
+	"$VMLABFS" -o "state=$tmp/state" "$@" "$lab"
+}
