@@ -43,19 +43,6 @@ for p in $ref; do
 	printf 'r 0x%x\n' $((base + (p - 1) * 4096))
 done >"$tmp/ref.trace"
 
-# resident PID: the pages of the string that are in memory, from pagemap
-resident() {
-	dd if="$lab/$1/pagemap" bs=8 skip=$((base / 4096)) count=$npages status=none |
-		od -An -v -tu1 |
-		awk '{ for (i = 1; i <= NF; i++) b[n++] = $i }
-		END {
-			s = ""
-			for (p = 0; p * 8 < n; p++)
-				if (b[p * 8 + 7] >= 128) s = s (s == "" ? "" : " ") p + 1
-			print (s == "" ? "-" : s)
-		}'
-}
-
 # run POLICY FRAMES: one replay of the string in a fresh process
 run() {
 	echo "$1" >"$lab/config/policy"
@@ -67,7 +54,7 @@ run() {
 	minflt=$(awk '{ print $10 }' "$lab/$pid/stat")
 	majflt=$(awk '{ print $12 }' "$lab/$pid/stat")
 	printf '%-7s %6s %7s %7s %7s   %s\n' "$1" "$2" "$minflt" "$majflt" $((minflt + majflt)) \
-		"$(resident "$pid")"
+		"$(lab_resident "$pid" "$base" "$npages" 1)"
 	echo exit >"$lab/$pid/ctl"
 }
 

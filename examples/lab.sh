@@ -59,3 +59,23 @@ lab_start() {
 	mkdir "$lab"
 	"$VMLABFS" -o "state=$tmp/state" "$@" "$lab"
 }
+
+# lab_vmstat KEY: the value of one line of the lab's vmstat.
+lab_vmstat() {
+	awk -v k="$1" '$1 == k { print $2 }' "$lab/vmstat"
+}
+
+# lab_resident PID BASE N FIRST: which of the N pages from address BASE
+# are in memory (pagemap bit 63), numbered from FIRST; "-" for none.
+lab_resident() {
+	dd if="$lab/$1/pagemap" bs=8 skip=$(($2 / 4096)) count="$3" status=none |
+		od -An -v -tu1 |
+		awk -v first="$4" '{ for (i = 1; i <= NF; i++) b[n++] = $i }
+		END {
+			s = ""
+			for (p = 0; p * 8 < n; p++)
+				if (b[p * 8 + 7] >= 128)
+					s = s (s == "" ? "" : " ") p + first
+			print (s == "" ? "-" : s)
+		}'
+}

@@ -55,23 +55,6 @@ seed=$(cat "$lab/config/seed")
 period=$(cat "$lab/config/aging_period")
 tau=$(cat "$lab/config/ws_tau")
 
-vmstat() {
-	awk -v k="$1" '$1 == k { print $2 }' "$lab/vmstat"
-}
-
-# resident PID: the pages of the string that are in memory, from pagemap
-resident() {
-	dd if="$lab/$1/pagemap" bs=8 skip=$((base / 4096)) count=$npages status=none |
-		od -An -v -tu1 |
-		awk '{ for (i = 1; i <= NF; i++) b[n++] = $i }
-		END {
-			s = ""
-			for (p = 0; p * 8 < n; p++)
-				if (b[p * 8 + 7] >= 128) s = s (s == "" ? "" : " ") p
-			print (s == "" ? "-" : s)
-		}'
-}
-
 # run POLICY NOTE: one replay of the string in a fresh process
 run() {
 	echo "$1" >"$lab/config/policy"
@@ -79,11 +62,11 @@ run() {
 	pid=$(cat "$lab/last_pid")
 	echo $frames >"$lab/$pid/limit"
 	echo "mmap $base $((npages * 4))K r--" >"$lab/$pid/ctl"
-	scan0=$(vmstat pgscan_direct)
+	scan0=$(lab_vmstat pgscan_direct)
 	cat "$tmp/ref.trace" >"$lab/$pid/trace"
-	scanned=$(($(vmstat pgscan_direct) - scan0))
+	scanned=$(($(lab_vmstat pgscan_direct) - scan0))
 	faults=$(awk '{ print $10 + $12 }' "$lab/$pid/stat")
-	printf '%-8s %6s %8s   %-9s %s\n' "$1" "$faults" "$scanned" "$(resident "$pid")" "$2" |
+	printf '%-8s %6s %8s   %-9s %s\n' "$1" "$faults" "$scanned" "$(lab_resident "$pid" "$base" "$npages" 0)" "$2" |
 		sed 's/ *$//'
 	echo exit >"$lab/$pid/ctl"
 }

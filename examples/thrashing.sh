@@ -56,10 +56,6 @@ awk -v base=$base -v w="$W" -v r="$rounds" 'BEGIN {
 		}
 }' >"$tmp/loop.trace"
 
-vmstat() {
-	awk -v k="$1" '$1 == k { print $2 }' "$lab/vmstat"
-}
-
 # run LIMIT: one loop under a global limit of LIMIT pages; prints
 # "limit pgfault pgmajfault pswpin pswpout eat_ns"
 run() {
@@ -69,8 +65,8 @@ run() {
 	pid=$(cat "$lab/last_pid")
 	echo "mmap $base $((W * 4))K rw-" >"$lab/$pid/ctl"
 	cat "$tmp/loop.trace" >"$lab/$pid/trace"
-	echo "$1 $(vmstat pgfault) $(vmstat pgmajfault) $(vmstat pswpin) $(vmstat pswpout)" \
-		"$(awk -v c="$(vmstat clock_ns)" -v a="$(vmstat accesses)" 'BEGIN { printf "%.0f", c / a }')"
+	echo "$1 $(lab_vmstat pgfault) $(lab_vmstat pgmajfault) $(lab_vmstat pswpin) $(lab_vmstat pswpout)" \
+		"$(awk -v c="$(lab_vmstat clock_ns)" -v a="$(lab_vmstat accesses)" 'BEGIN { printf "%.0f", c / a }')"
 }
 
 limits=$(printf '%s\n' $((W * 3 / 2)) $((W * 5 / 4)) $((W + 1)) "$W" $((W - 1)) $((W - 2)) \
