@@ -75,7 +75,6 @@ struct node {
 /* The event log: every line ever logged, as one growing text. */
 struct lab_log {
 	pthread_mutex_t lock;
-	pthread_cond_t grew;
 	char *buf;
 	size_t len, cap;
 	uint64_t dropped;	/* bytes dropped off the front past the cap */

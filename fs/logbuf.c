@@ -24,7 +24,6 @@ lablog_init(struct lab_log *lg)
 {
 	memset(lg, 0, sizeof(*lg));
 	pthread_mutex_init(&lg->lock, NULL);
-	pthread_cond_init(&lg->grew, NULL);
 	return 0;
 }
 
@@ -69,7 +68,6 @@ lablog_append(struct lab_log *lg, const char *line)
 	lg->buf[lg->len + n] = '\n';
 	lg->len += n + 1;
 	lg->lines++;
-	pthread_cond_broadcast(&lg->grew);
 	pthread_mutex_unlock(&lg->lock);
 }
 

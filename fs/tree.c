@@ -821,9 +821,6 @@ tree_list(struct lab *l, const struct node *dir, add_fn *add, void *ctx)
 	}
 }
 
-/* Exposed for the raw table file. */
-int64_t tree_pt_table(struct lab *l, struct vm_proc *p, uint64_t arg);
-
 int64_t
 tree_pt_table(struct lab *l, struct vm_proc *p, uint64_t arg)
 {

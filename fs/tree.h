@@ -52,6 +52,9 @@ int tree_render(struct lab *l, int type, int pid, uint64_t arg,
 /* The process of a pid node, alive or zombie, or NULL. */
 struct vm_proc *tree_proc(struct lab *l, int pid);
 
+/* The table frame at page-table path arg of p (pt/raw), or -ENOENT. */
+int64_t tree_pt_table(struct lab *l, struct vm_proc *p, uint64_t arg);
+
 /* Config knobs: set from text (a trailing newline allowed). 0, -EINVAL,
  * -EACCES (read-only knob), with a reason in err. */
 int tree_config_set(struct lab *l, uint64_t knob, const char *text,

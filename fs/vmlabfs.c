@@ -44,8 +44,6 @@
 
 struct lab lab;
 
-int64_t tree_pt_table(struct lab *l, struct vm_proc *p, uint64_t arg);
-
 #define LOCK() pthread_mutex_lock(&lab.lock)
 #define UNLOCK() pthread_mutex_unlock(&lab.lock)
 
