@@ -271,7 +271,7 @@ mss_account(struct mss *s, uint64_t size, uint32_t mapcount, bool dirty,
 static int
 smaps_swap(struct smaps_ctx *c, uint64_t pte)
 {
-	unsigned refs = vm_swap_count(c->m->swap, VM_SWP_SLOT(pte));
+	unsigned refs = vm_pager_slot_refs(c->m, VM_SWP_SLOT(pte));
 	uint64_t pss = VM_PAGE_SIZE << PSS_SHIFT;
 
 	c->s->swap += VM_PAGE_SIZE;
@@ -759,11 +759,11 @@ census_frame(struct vm_machine *m, uint64_t pfn, struct census *c)
 
 	if (f->use != VM_FRAME_ANON && !file)
 		return;
-	if (f->flags & VM_FF_PINNED)
+	if (f->pin)
 		c->unevictable++;
 	else if (f->flags & VM_FF_LRU)
 		c->lru[file][(f->flags & VM_FF_ACTIVE) != 0]++;
-	if (f->flags & VM_FF_SWAPCACHE)
+	if (f->obj && f->obj->kind == VM_POBJ_SWAP)
 		c->swapcached++;
 	c->shmem += shmem;
 	if (f->mapcount)
@@ -817,7 +817,7 @@ swap_usage(struct vm_machine *m, uint64_t *total, uint64_t *used)
 	*total = *used = 0;
 	if (!m->swap)
 		return;
-	vm_swap_get_info(m->swap, &si);
+	vm_pager_swap_info(m, &si);
 	*total = si.nslots;
 	*used = si.used;
 }
@@ -954,7 +954,7 @@ put_vmstat_lab(struct sbuf *sb, struct vm_machine *m)
 	struct vm_swap_info si = { 0 };
 
 	if (m->swap)
-		vm_swap_get_info(m->swap, &si);
+		vm_pager_swap_info(m, &si);
 	sbuf_printf(sb, "clock_ns %" PRIu64 "\n", m->clock);
 	sbuf_printf(sb, "swap_stored %" PRIu64 "\n", si.stored);
 	sbuf_printf(sb, "swap_disk_bytes %" PRIu64 "\n", si.disk_bytes);
@@ -1133,9 +1133,9 @@ data_flags(const struct vm_frame *f, const struct frame_look *l)
 		u |= BIT(FMT_KPF_LRU);
 	if (f->flags & VM_FF_ACTIVE)
 		u |= BIT(FMT_KPF_ACTIVE);
-	if (f->flags & VM_FF_SWAPCACHE)
+	if (f->obj && f->obj->kind == VM_POBJ_SWAP)
 		u |= BIT(FMT_KPF_SWAPCACHE);
-	if (f->flags & VM_FF_PINNED)
+	if (f->pin)
 		u |= BIT(FMT_KPF_UNEVICTABLE);
 	if (l->young || (f->flags & VM_FF_REFERENCED))
 		u |= BIT(FMT_KPF_REFERENCED);

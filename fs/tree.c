@@ -173,14 +173,14 @@ tree_config_set(struct lab *l, uint64_t i, const char *text, char *err,
 	if (k->kind == K_BOOL && v > 1) {
 		rc = -EINVAL;
 	} else if (k->kind == K_BOOL && !strcmp(k->name, "asid")) {
-		rc = vm_machine_set_asid(m, v == 1);
+		rc = vm_tlb_set_asid(m, v == 1);
 	} else if (k->kind == K_BOOL) {
 		*(bool *)(void *)((char *)&m->cfg + k->off) = v == 1;
 	} else if (k->kind == K_TLB) {
 		bool ent = !strcmp(k->name, "tlb_entries");
 
 		rc = v > VM_TLB_ENTRIES_MAX ? -EINVAL :
-		     vm_machine_set_tlb(m, ent ? (unsigned)v : m->cfg.tlb_entries,
+		     vm_tlb_resize(m, ent ? (unsigned)v : m->cfg.tlb_entries,
 					ent ? m->cfg.tlb_ways : (unsigned)v);
 	} else if (v == 0 && (!strcmp(k->name, "aging_period") ||
 			      !strcmp(k->name, "ws_tau"))) {
@@ -401,23 +401,28 @@ add_mapper(void *ctx, struct vm_proc *p, uint64_t va)
 	return 0;
 }
 
-/* The frame's flags as words joined by ',', or "-". */
+/* The frame's state as words joined by ',', or "-". */
 static void
-put_frame_flags(struct sbuf *sb, unsigned flags)
+put_frame_flags(struct sbuf *sb, const struct vm_frame *f)
 {
 	static const struct {
 		unsigned bit;
 		const char *name;
 	} names[] = {
 		{ VM_FF_LRU, "lru" }, { VM_FF_ACTIVE, "active" },
-		{ VM_FF_SWAPCACHE, "swapcache" }, { VM_FF_DIRTY, "dirty" },
-		{ VM_FF_PINNED, "pinned" }, { VM_FF_REFERENCED, "referenced" },
+		{ 0, "swapcache" }, { VM_FF_DIRTY, "dirty" },
+		{ 0, "pinned" }, { VM_FF_REFERENCED, "referenced" },
 	};
 	int n = 0;
 
-	for (size_t i = 0; i < NELEM(names); i++)
-		if (flags & names[i].bit)
+	for (size_t i = 0; i < NELEM(names); i++) {
+		bool on = names[i].bit ? (f->flags & names[i].bit) != 0
+			  : i == 2     ? f->obj && f->obj->kind == VM_POBJ_SWAP
+				       : f->pin > 0;
+
+		if (on)
 			sbuf_printf(sb, "%s%s", n++ ? "," : "", names[i].name);
+	}
 	if (!n)
 		sbuf_put(sb, "-", 1);
 }
@@ -440,7 +445,7 @@ render_frames(struct lab *l, struct sbuf *sb)
 		if (!mp.n)
 			sbuf_put(sb, "-", 1);
 		sbuf_put(sb, " ", 1);
-		put_frame_flags(sb, f->flags);
+		put_frame_flags(sb, f);
 		sbuf_put(sb, "\n", 1);
 	}
 }
@@ -572,7 +577,7 @@ node_alive(struct lab *l, int type, int pid, uint64_t arg)
 
 	if (type < N_PID_DIR) {
 		if (type == N_SWAP_SLOT)
-			return vm_swap_count(l->m->swap, arg) ? 0 : -ENOENT;
+			return vm_pager_slot_refs(l->m, arg) ? 0 : -ENOENT;
 		return 0;
 	}
 	p = tree_proc(l, pid);
@@ -733,7 +738,7 @@ tree_lookup(struct lab *l, const struct node *dir, const char *name,
 	case N_SWAP_DIR:
 		v = strtoull(name, &end, 10);
 		if (name[0] < '1' || name[0] > '9' || *end ||
-		    !vm_swap_count(l->m->swap, v))
+		    !vm_pager_slot_refs(l->m, v))
 			return -ENOENT;
 		*c = (struct child){ N_SWAP_SLOT, 0, v };
 		return 0;
@@ -801,8 +806,8 @@ tree_list(struct lab *l, const struct node *dir, add_fn *add, void *ctx)
 			    N_CONFIG, 0, i);
 		return 0;
 	case N_SWAP_DIR:
-		for (uint64_t s = vm_swap_next_used(l->m->swap, 0); s;
-		     s = vm_swap_next_used(l->m->swap, s)) {
+		for (uint64_t s = vm_pager_swap_next(l->m, 0); s;
+		     s = vm_pager_swap_next(l->m, s)) {
 			snprintf(name, sizeof(name), "%" PRIu64, s);
 			add(ctx, name, S_IFREG | 0444, N_SWAP_SLOT, 0, s);
 		}

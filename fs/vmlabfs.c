@@ -453,20 +453,6 @@ reply_text(fuse_req_t req, const char *text, size_t len, size_t size,
 	fuse_reply_buf(req, text + off, size);
 }
 
-/* How many frames one read may pin: a fraction of what the machine and
- * the process may hold, so that faulting the rest in always finds room. */
-static size_t
-pin_cap(const struct vm_machine *m, const struct vm_proc *p)
-{
-	uint64_t cap = m->phys.nframes / 4;
-
-	if (m->cfg.user_limit && m->cfg.user_limit / 2 < cap)
-		cap = m->cfg.user_limit / 2;
-	if (p->limit && p->limit / 2 < cap)
-		cap = p->limit / 2;
-	return cap ? (size_t)cap : 1;
-}
-
 /* The errno of a PID/mem transfer that moved nothing: EIO, as /proc's
  * mem says, or ENOMEM when memory and swap ran out. */
 static int
@@ -495,58 +481,37 @@ read_mem_copy(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
 	free(buf);
 }
 
-/* A read of PID/mem: p's user-mode loads, replied from the frames. */
+/* A read of PID/mem: p's user-mode loads, replied from the frames
+ * themselves, pinned until the reply is written. */
 static void
 read_mem(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
 {
 	struct vm_machine *m = lab.m;
-	size_t max = size / VM_PAGE_SIZE + 2, n = 0, done = 0, cap;
+	size_t max = size ? vm_mem_pages((uint64_t)off, size) : 1, n = 0;
+	struct vm_mem_span *sp = malloc(max * sizeof(*sp));
 	struct iovec *iov = malloc(max * sizeof(*iov));
-	int rc = 0;
-	uint32_t *pinned = malloc(max * sizeof(*pinned));
-	size_t npinned = 0;
+	ssize_t rc;
 
-	if (!iov || !pinned) {
+	if (!iov || !sp) {
 		free(iov);
-		free(pinned);
+		free(sp);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	cap = pin_cap(m, p);
-	if (max - 1 > cap) {
-		/* more pages than may be pinned at once: copy instead */
-		free(iov);
-		free(pinned);
+	rc = vm_mem_pin_read(m, p, (uint64_t)off, size, sp, &n);
+	if (rc == -E2BIG)
 		read_mem_copy(req, p, size, off);
-		return;
+	else if (rc <= 0)
+		fuse_reply_err(req, rc ? mem_errno((int)rc) : EIO);
+	for (size_t i = 0; rc > 0 && i < n; i++) {
+		iov[i].iov_base = sp[i].ptr;
+		iov[i].iov_len = sp[i].len;
 	}
-	while (done < size) {
-		uint64_t at = (uint64_t)off + done, pa;
-		size_t len = VM_PAGE_SIZE - (at & (VM_PAGE_SIZE - 1));
-		struct vm_frame *f;
-
-		if (len > size - done)
-			len = size - done;
-		rc = vm_access(m, p, at, VM_ACC_R, VM_MODE_USER, 0, &pa, NULL);
-		if (rc)
-			break;
-		f = vm_phys_frame(&m->phys, pa >> VM_PAGE_SHIFT);
-		if (!(f->flags & VM_FF_PINNED)) {
-			f->flags |= VM_FF_PINNED;
-			pinned[npinned++] = (uint32_t)(pa >> VM_PAGE_SHIFT);
-		}
-		iov[n].iov_base = m->phys.mem + pa;
-		iov[n++].iov_len = len;
-		done += len;
-	}
-	if (done)
+	if (rc > 0)
 		fuse_reply_iov(req, iov, (int)n);
-	else
-		fuse_reply_err(req, mem_errno(rc));
-	for (size_t i = 0; i < npinned; i++)
-		vm_phys_frame(&m->phys, pinned[i])->flags &= ~VM_FF_PINNED;
+	vm_mem_unpin(m, sp, n);
 	free(iov);
-	free(pinned);
+	free(sp);
 }
 
 /* pagemap, kpageflags, kpagecount: 8 bytes an entry, aligned. */
@@ -609,7 +574,7 @@ read_raw(fuse_req_t req, const struct handle *h, size_t size, off_t off)
 		src = (const char *)m->phys.mem;
 		len = m->phys.nframes << VM_PAGE_SHIFT;
 	} else if (h->type == N_SWAP_SLOT) {
-		int rc = vm_swap_read(m->swap, h->arg, page);
+		int rc = vm_pager_swap_peek(m, h->arg, page);
 
 		if (rc) {
 			fuse_reply_err(req, rc == -EINVAL ? ENOENT : -rc);

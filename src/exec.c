@@ -5,18 +5,20 @@
  *
  *   spawn NAME           new process, pid in res
  *   kill PID             the process is reaped: its directory goes
- *   drop_caches          drops clean page-cache pages (none without files)
+ *   drop_caches          drops clean page-cache pages no one maps
  *   reset                every process reaped, counters and clock zeroed
  *   hibernate            -EOPNOTSUPP
- *   mmap                 anonymous only; file= and huge= -EOPNOTSUPP
+ *   mmap                 anonymous or file= (a path under files/);
+ *                        huge= -EOPNOTSUPP
  *   munmap mprotect      as mm.h
- *   msync                anonymous memory has nothing to write: checks the
- *                        range is mapped (-ENOMEM otherwise, as msync(2))
+ *   msync                writes the range's dirty file pages back; the
+ *                        range must be mapped (-ENOMEM, as msync(2))
  *   madvise              as mm.h
+ *   fork                 the child's pid in res (and in last_pid)
  *   touch                the process's own accesses; a violation kills it
  *   touch ... kernel     supervisor-mode accesses: a refusal is -EFAULT
  *   exit                 the process is reaped
- *   fork exec            -EOPNOTSUPP
+ *   exec                 -EOPNOTSUPP
  */
 #include <config.h>
 
@@ -28,6 +30,7 @@
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
 #include "vmlab/mmu.h"
+#include "vmlab/pagecache.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 
@@ -77,6 +80,9 @@ exec_global(struct vm_machine *m, const struct vm_ctl_cmd *c,
 		vm_proc_reap(m, p);
 		return 0;
 	case VM_CTL_DROP_CACHES:
+		vm_log(&m->log, VM_LOG_INFO, "drop_caches: %llu page-cache "
+		       "pages dropped",
+		       (unsigned long long)vm_pagecache_drop(m));
 		return 0;
 	case VM_CTL_RESET:
 		machine_reset(m);
@@ -92,11 +98,9 @@ exec_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 	  struct vm_ctl_result *res, char *err, size_t errlen)
 {
 	struct vm_mmap_req r = { .addr = c->addr, .len = c->len,
-				 .prot = c->prot };
+				 .prot = c->prot, .offset = c->offset };
+	int rc;
 
-	if (c->flags & VM_CTL_MAP_FILE)
-		return fail(err, errlen, -EOPNOTSUPP,
-			    "mmap: %s mappings are not supported yet", "file");
 	if (c->huge)
 		return fail(err, errlen, -EOPNOTSUPP,
 			    "mmap: %s pages are not supported yet", "huge");
@@ -106,26 +110,33 @@ exec_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 		r.flags |= VM_MAP_SHARED;
 	if (c->flags & VM_CTL_MAP_POPULATE)
 		r.flags |= VM_MAP_POPULATE;
-	return exec_errno(vm_mmap(m, p, &r, &res->addr), err, errlen, "mmap");
+	if (c->flags & VM_CTL_MAP_FILE) {
+		rc = vm_file_open(m, c->path, &r.file);
+		if (rc) {
+			snprintf(err, errlen, "mmap: files/%.200s: %s", c->path,
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	rc = vm_mmap(m, p, &r, &res->addr);
+	if (r.file)
+		vm_file_put(r.file); /* the region holds its own reference */
+	return exec_errno(rc, err, errlen, "mmap");
 }
 
+/* fork: the child's pid goes to res and to the log. */
 static int
-exec_msync(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
-	   char *err, size_t errlen)
+exec_fork(struct vm_machine *m, struct vm_proc *p, struct vm_ctl_result *res,
+	  char *err, size_t errlen)
 {
-	uint64_t end = c->addr + c->len;
+	struct vm_proc *child;
+	int rc = vm_proc_fork(m, p, &child);
 
-	if (c->addr & ~VM_PAGE_MASK || end < c->addr || end > vm_user_top(m))
-		return fail(err, errlen, -EINVAL, "msync: %s",
-			    "unaligned or out of range");
-	for (uint64_t va = c->addr; va < end;) {
-		struct vm_vma *a = vm_vma_find(&p->vmas, va);
-
-		if (!a)
-			return fail(err, errlen, -ENOMEM, "msync: %s",
-				    "range not mapped");
-		va = a->end;
-	}
+	if (rc)
+		return exec_errno(rc, err, errlen, "fork");
+	res->pid = child->pid;
+	vm_log(&m->log, VM_LOG_INFO, "pid %d: fork: child pid %d", p->pid,
+	       child->pid);
 	return 0;
 }
 
@@ -153,7 +164,10 @@ exec_proc(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 		return exec_errno(vm_mprotect(m, p, c->addr, c->len, c->prot),
 				  err, errlen, "mprotect");
 	case VM_CTL_MSYNC:
-		return exec_msync(m, p, c, err, errlen);
+		return exec_errno(vm_msync(m, p, c->addr, c->len), err, errlen,
+				  "msync");
+	case VM_CTL_FORK:
+		return exec_fork(m, p, res, err, errlen);
 	case VM_CTL_MADVISE:
 		return exec_errno(vm_madvise(m, p, c->addr, c->len,
 					     advice[c->advice]),

@@ -2,22 +2,38 @@
  * fault.c - the page-fault handler.
  *
  * A fault is resolved in phases sharing one context (after OpenBSD's
- * uvm_fault): check, then the PTE's case.
+ * uvm_fault): check, then the leaf PTE's case.
  *
  *   check: non-canonical            -> -EFAULT (general protection)
  *          kernel half from user    -> -EFAULT (US clear on the walk)
  *          no region at va          -> -EFAULT (SIGSEGV, SEGV_MAPERR)
  *          region forbids access    -> -EFAULT (SIGSEGV, SEGV_ACCERR)
- *   leaf:  empty                    -> demand zero: a zeroed frame (minor)
- *          swap entry               -> swap-in: read the slot (major)
- *          present, COW, write      -> break COW (copy, or reuse if alone)
- *          present, allowed         -> the TLB was stale: drop its entry,
- *                                      or give the PTE the region's rights
+ *   leaf:  empty, anonymous region  -> demand zero: a zeroed frame (minor)
+ *          empty, file region       -> the page-cache frame (major when
+ *                                      it had to be read); wholly past the
+ *                                      file's end -> -ENXIO (SIGBUS)
+ *            shared                 -> mapped with the region's rights
+ *            private, read          -> mapped read-only, COW
+ *            private, write         -> copied at once into an anon frame
+ *          swap entry               -> the swap cache's frame, read in if
+ *                                      absent (major); a private page
+ *                                      others still hold is mapped COW
+ *          present, COW, write      -> break COW: the last mapper of an
+ *                                      anonymous page gets write access
+ *                                      back (cow_reuse), else the page is
+ *                                      copied (cow_break)
+ *          present, allowed         -> the TLB was stale, or mprotect
+ *                                      raised the region's rights: the
+ *                                      PTE takes them (never RW while COW)
  *
- * Preconditions: p is alive and its tables are consistent.  The handler may
- * allocate, and allocation may reclaim (evicting pages of p itself) or
- * OOM-kill: after any allocation the walk is only trusted if p is alive,
- * and eviction never frees tables, so the leaf pointer stays valid.
+ * A file frame is never written through a private mapping: its PTE there
+ * always has COW set, so mprotect cannot give it RW.
+ *
+ * Preconditions: p is alive and its tables are consistent.  The handler
+ * may allocate, and allocation may reclaim (evicting pages of p itself) or
+ * OOM-kill: after any allocation p may be a zombie, and a frame it still
+ * needs (the source of a copy) is pinned across the allocation.  Eviction
+ * never frees tables, so the leaf pointer stays valid while p lives.
  */
 #include <config.h>
 
@@ -25,13 +41,17 @@
 #include <string.h>
 
 #include "vmlab/fault.h"
+#include "vmlab/frame.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
+#include "vmlab/pagecache.h"
+#include "vmlab/pager.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 #include "vmlab/reclaim.h"
-#include "vmlab/swap.h"
 
+/* One fault.  m, p, fi: set by vm_fault, read-only after; vma: set by
+ * check; w: set by the walk, its leaf changed only through vm_pt_set. */
 struct fault_ctx {
 	struct vm_machine *m;
 	struct vm_proc *p;
@@ -45,6 +65,13 @@ static vm_pte_t
 fault_pte(const struct vm_vma *vma, uint64_t pfn)
 {
 	return VM_PFN2PTE(pfn) | VM_PTE_P | vm_prot_pte(vma->prot);
+}
+
+/* The same, write-protected for copy on write. */
+static vm_pte_t
+fault_pte_cow(const struct vm_vma *vma, uint64_t pfn)
+{
+	return (fault_pte(vma, pfn) & ~VM_PTE_RW) | VM_PTE_COW;
 }
 
 static bool
@@ -74,9 +101,10 @@ fault_check(struct fault_ctx *c)
 	return 0;
 }
 
-/* Maps frame pfn at the faulting page; the frame is resident and listed. */
+/* Maps resident frame pfn at the faulting page with pte, and counts the
+ * fault (major when the page had to be read). */
 static int
-fault_install(struct fault_ctx *c, uint64_t pfn, vm_pte_t pte)
+fault_install(struct fault_ctx *c, uint64_t pfn, vm_pte_t pte, bool major)
 {
 	uint64_t va = c->fi->va & VM_PAGE_MASK;
 	int rc = vm_rmap_add(&c->m->phys, pfn, c->p, va);
@@ -84,9 +112,16 @@ fault_install(struct fault_ctx *c, uint64_t pfn, vm_pte_t pte)
 	if (rc)
 		return rc;
 	vm_pt_set(c->m, &c->w, 0, pte);
-	c->p->rss_anon++;
+	if (vm_phys_frame(&c->m->phys, pfn)->use == VM_FRAME_FILE)
+		c->p->rss_file++;
+	else
+		c->p->rss_anon++;
 	vm_reclaim_add(c->m, pfn);
 	vm_count(c->m, c->p, VM_STAT_pgfault, 1);
+	if (major)
+		vm_count(c->m, c->p, VM_STAT_pgmajfault, 1);
+	else
+		c->m->clock += c->m->cfg.cost_minor_fault;
 	return 0;
 }
 
@@ -98,59 +133,156 @@ fault_zero(struct fault_ctx *c)
 
 	if (pfn < 0)
 		return (int)pfn;
-	rc = fault_install(c, (uint64_t)pfn, fault_pte(c->vma, (uint64_t)pfn));
+	if (c->p->state == VM_PROC_ZOMBIE) {
+		vm_frame_free(c->m, (uint64_t)pfn);
+		return -ENOMEM;
+	}
+	rc = fault_install(c, (uint64_t)pfn, fault_pte(c->vma, (uint64_t)pfn),
+			   false);
 	if (rc) {
 		vm_frame_free(c->m, (uint64_t)pfn);
 		return rc;
 	}
 	vm_count(c->m, c->p, VM_STAT_demand_zero, 1);
-	c->m->clock += c->m->cfg.cost_minor_fault;
 	return 0;
+}
+
+/*
+ * A copy of resident frame src in a new anonymous frame of p.  src is
+ * pinned across the allocation.  Returns the new PFN, or -ENOMEM (also
+ * when the allocation OOM-killed p).
+ */
+static int64_t
+fault_copy(struct fault_ctx *c, uint64_t src)
+{
+	struct vm_machine *m = c->m;
+	int64_t pfn;
+
+	vm_frame_pin(m, src);
+	pfn = vm_frame_alloc(m, VM_FRAME_ANON | VM_FRAME_NOZERO, c->p);
+	if (pfn >= 0 && c->p->state == VM_PROC_ZOMBIE) {
+		vm_frame_free(m, (uint64_t)pfn);
+		pfn = -ENOMEM;
+	}
+	if (pfn >= 0)
+		memcpy(vm_phys_ptr(&m->phys, (uint64_t)pfn),
+		       vm_phys_ptr(&m->phys, src), VM_PAGE_SIZE);
+	vm_frame_unpin(m, src);
+	return pfn;
+}
+
+/* An empty PTE in a file region: the page comes from the page cache. */
+static int
+fault_file(struct fault_ctx *c)
+{
+	struct vm_vma *a = c->vma;
+	uint64_t index = a->pgoff + ((c->fi->va - a->start) >> VM_PAGE_SHIFT);
+	uint64_t pfn;
+	int64_t copy;
+	bool major;
+	int rc;
+
+	if (index >= vm_file_pages(a->file))
+		return -ENXIO;
+	rc = vm_pager_get(c->m, &a->file->obj, index, c->p, &pfn, &major);
+	if (rc || c->p->state == VM_PROC_ZOMBIE)
+		return rc ? rc : -ENOMEM;
+	if (a->flags & VM_VMA_SHARED)
+		return fault_install(c, pfn, fault_pte(a, pfn), major);
+	if (!(c->fi->access & VM_ACC_W))
+		return fault_install(c, pfn, fault_pte_cow(a, pfn), major);
+	copy = fault_copy(c, pfn);
+	if (copy < 0)
+		return (int)copy;
+	rc = fault_install(c, (uint64_t)copy, fault_pte(a, (uint64_t)copy),
+			   major);
+	if (rc)
+		vm_frame_free(c->m, (uint64_t)copy);
+	return rc;
 }
 
 static int
 fault_swapin(struct fault_ctx *c)
 {
-	uint64_t slot = VM_SWP_SLOT(*c->w.pte[0]);
-	int64_t pfn;
-	struct vm_frame *f;
+	struct vm_machine *m = c->m;
+	uint64_t slot = VM_SWP_SLOT(*c->w.pte[0]), pfn;
+	bool major, alone;
+	vm_pte_t pte;
 	int rc;
 
-	if (!c->m->swap)
-		return -EIO;
-	pfn = vm_frame_alloc(c->m, VM_FRAME_ANON | VM_FRAME_NOZERO, c->p);
+	rc = vm_pager_get(m, &m->pager.swap, slot, c->p, &pfn, &major);
+	if (rc || c->p->state == VM_PROC_ZOMBIE)
+		return rc ? rc : -ENOMEM;
+	/* this PTE and the swap cache hold the slot, and no one maps it */
+	alone = vm_pager_slot_refs(m, slot) == 2 &&
+		vm_phys_frame(&m->phys, pfn)->mapcount == 0;
+	pte = (c->vma->flags & VM_VMA_SHARED) || alone
+		      ? fault_pte(c->vma, pfn)
+		      : fault_pte_cow(c->vma, pfn);
+	rc = fault_install(c, pfn, pte, major);
+	if (rc)
+		return rc;
+	/* the PTE's reference on the slot goes; the cache keeps its own */
+	c->p->swapents--;
+	vm_pager_drop_slot(m, slot);
+	return 0;
+}
+
+/* A write to a COW page: reuse it when p is its last mapper, else copy. */
+static int
+fault_cow(struct fault_ctx *c)
+{
+	struct vm_machine *m = c->m;
+	uint64_t va = c->fi->va & VM_PAGE_MASK;
+	uint64_t src = VM_PTE2PFN(*c->w.pte[0]);
+	struct vm_frame *f = vm_phys_frame(&m->phys, src);
+	int64_t pfn;
+
+	if (f->use == VM_FRAME_ANON && f->mapcount == 1 &&
+	    (!f->obj || vm_pager_slot_refs(m, f->index) == 1)) {
+		vm_pt_set(m, &c->w, 0, (*c->w.pte[0] | VM_PTE_RW) & ~VM_PTE_COW);
+		vm_tlb_shootdown(m, c->p, va);
+		vm_count(m, c->p, VM_STAT_cow_reuse, 1);
+		return 0;
+	}
+	pfn = fault_copy(c, src);
 	if (pfn < 0)
 		return (int)pfn;
-	rc = vm_swap_read(c->m->swap, slot, vm_phys_ptr(&c->m->phys, pfn));
-	if (rc == 0)
-		rc = fault_install(c, (uint64_t)pfn,
-				   fault_pte(c->vma, (uint64_t)pfn));
-	if (rc) {
-		vm_frame_free(c->m, (uint64_t)pfn);
-		return rc < 0 ? rc : -EIO;
+	vm_frame_pin(m, src);
+	vm_rmap_del(&m->phys, src, c->p, va);
+	if (f->use == VM_FRAME_FILE)
+		c->p->rss_file--;
+	else
+		c->p->rss_anon--;
+	vm_tlb_shootdown(m, c->p, va);
+	if (fault_install(c, (uint64_t)pfn, fault_pte(c->vma, (uint64_t)pfn),
+			  false)) {
+		/* no room for the rmap entry: the PTE keeps the old page */
+		vm_rmap_add(&m->phys, src, c->p, va);
+		vm_frame_unpin(m, src);
+		vm_frame_free(m, (uint64_t)pfn);
+		return -ENOMEM;
 	}
-	/* the PTE's reference to the slot passes to the swap cache */
-	f = vm_phys_frame(&c->m->phys, pfn);
-	f->flags |= VM_FF_SWAPCACHE;
-	f->slot = slot;
-	c->p->swapents--;
-	vm_count(c->m, c->p, VM_STAT_pgmajfault, 1);
-	vm_count(c->m, c->p, VM_STAT_pswpin, 1);
-	c->m->clock += c->m->cfg.cost_major_fault;
+	vm_count(m, c->p, VM_STAT_cow_break, 1);
+	vm_frame_unpin(m, src); /* frees src when no one needs it now */
 	return 0;
 }
 
 /* A present page the region allows: the PTE lacks a right the region
  * gives (mprotect raised it) or the TLB was stale.  Either way the PTE
- * takes the region's rights and the page's TLB entry goes. */
+ * takes the region's rights (but not RW while it is COW) and the page's
+ * TLB entry goes. */
 static int
 fault_present(struct fault_ctx *c)
 {
 	vm_pte_t *pte = c->w.pte[0];
-	vm_pte_t keep = *pte & (VM_PTE_A | VM_PTE_D | VM_PTE_G |
+	vm_pte_t keep = *pte & (VM_PTE_A | VM_PTE_D | VM_PTE_G | VM_PTE_COW |
 				VM_PTE_SOFT_DIRTY);
+	vm_pte_t val = fault_pte(c->vma, VM_PTE2PFN(*pte)) | keep;
 
-	*pte = fault_pte(c->vma, VM_PTE2PFN(*pte)) | keep;
+	if (val & VM_PTE_COW)
+		val &= ~VM_PTE_RW;
+	*pte = val;
 	vm_tlb_shootdown(c->m, c->p, c->fi->va);
 	return 0;
 }
@@ -173,8 +305,11 @@ vm_fault(struct vm_machine *m, struct vm_proc *p,
 		return -EFAULT; /* huge leaf: handled with huge pages */
 	pte = *c.w.pte[0];
 	if (pte == 0)
-		return fault_zero(&c);
+		return (c.vma->flags & VM_VMA_FILE) ? fault_file(&c)
+						    : fault_zero(&c);
 	if (VM_PTE_IS_SWAP(pte))
 		return fault_swapin(&c);
+	if ((fi->access & VM_ACC_W) && (pte & VM_PTE_COW))
+		return fault_cow(&c);
 	return fault_present(&c);
 }

@@ -1,6 +1,5 @@
 /*
- * machine.c - building and tearing down a machine; the CPU; frame
- * allocation with reclaim; counting.
+ * machine.c - building and tearing down a machine; counting.
  *
  * The kernel half.  Every address space's root entry 511 points at one
  * shared table (kernel_top), and under it a chain of tables leads to the
@@ -12,20 +11,21 @@
  * its data (RW, NX).  Each page is filled with a line naming it, so that a
  * supervisor read of it is recognisable in a hexdump.
  *
- * Frame allocation order: a data frame first respects its owner's limit
- * and the global user limit (reclaiming from the owner, or from anyone),
- * then any frame needs a free frame (reclaiming from anyone); when reclaim
- * fails the OOM killer picks a process and allocation tries again.
+ * Frames are taken and given back in frame.c, the TLB is kept in tlb.c,
+ * where a page lives in pager.c: this file only builds and tears down.
  */
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmlab/machine.h"
-#include "vmlab/mm.h"
+#include "vmlab/pagecache.h"
+#include "vmlab/pager.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 #include "vmlab/reclaim.h"
@@ -151,6 +151,19 @@ machine_swap_open(struct vm_machine *m)
 	return vm_swap_open(m->cfg.state_dir, &o, &m->swap);
 }
 
+/* Opens the files/ directory, when there is one. */
+static int
+machine_files_open(struct vm_machine *m)
+{
+	m->files_fd = -1;
+	m->cfg.files_dir = NULL;
+	if (!m->files_dir)
+		return 0;
+	m->cfg.files_dir = m->files_dir;
+	m->files_fd = open(m->files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return m->files_fd < 0 ? -errno : 0;
+}
+
 int
 vm_machine_create(const struct vm_config *c, const struct vm_log *log,
 		  struct vm_machine **out)
@@ -173,6 +186,14 @@ vm_machine_create(const struct vm_config *c, const struct vm_log *log,
 		}
 	}
 	m->cfg.state_dir = m->state_dir;
+	if (c->files_dir) {
+		m->files_dir = strdup(c->files_dir);
+		if (!m->files_dir) {
+			free(m->state_dir);
+			free(m);
+			return -ENOMEM;
+		}
+	}
 	m->va_bits = 12 + 9 * c->levels;
 	if (log)
 		m->log = *log;
@@ -186,13 +207,23 @@ vm_machine_create(const struct vm_config *c, const struct vm_log *log,
 	rc = vm_reclaim_init(m);
 	if (rc)
 		goto err_tlb;
-	rc = machine_swap_open(m);
+	rc = vm_pager_init(m);
 	if (rc)
 		goto err_reclaim;
+	rc = machine_files_open(m);
+	if (rc)
+		goto err_pager;
+	rc = machine_swap_open(m);
+	if (rc)
+		goto err_files;
 	m->asid_used[0] = 1; /* ASID 0 means "untagged" */
 	*out = m;
 	return 0;
 
+err_files:
+	vm_pagecache_fini(m);
+err_pager:
+	vm_pager_fini(m);
 err_reclaim:
 	vm_reclaim_fini(m);
 err_tlb:
@@ -200,6 +231,7 @@ err_tlb:
 err_phys:
 	vm_phys_fini(&m->phys);
 err_free:
+	free(m->files_dir);
 	free(m->state_dir);
 	free(m);
 	return rc;
@@ -212,10 +244,13 @@ vm_machine_destroy(struct vm_machine *m)
 		return;
 	while (m->procs)
 		vm_proc_reap(m, m->procs);
+	vm_pagecache_fini(m);
 	vm_swap_close(m->swap);
+	vm_pager_fini(m);
 	vm_reclaim_fini(m);
 	vm_tlb_fini(&m->cpu.tlb);
 	vm_phys_fini(&m->phys);
+	free(m->files_dir);
 	free(m->state_dir);
 	free(m);
 }
@@ -230,174 +265,9 @@ vm_machine_proc(struct vm_machine *m, int pid)
 }
 
 void
-vm_cpu_switch(struct vm_machine *m, struct vm_proc *p)
-{
-	if (m->cpu.cur == p)
-		return;
-	m->cpu.cur = p;
-	if (m->cfg.asid) {
-		m->cpu.asid = p ? p->asid : 0;
-		return;
-	}
-	m->cpu.asid = 0;
-	vm_count(m, NULL, VM_STAT_tlb_flush,
-		 vm_tlb_flush_nonglobal(&m->cpu.tlb));
-}
-
-void
-vm_tlb_shootdown(struct vm_machine *m, struct vm_proc *p, uint64_t va)
-{
-	unsigned asid;
-
-	if (m->cfg.asid)
-		asid = p->asid;
-	else if (m->cpu.cur == p)
-		asid = 0;
-	else
-		return; /* flushed when p was switched out */
-	vm_count(m, p, VM_STAT_tlb_shootdown, 1);
-	vm_count(m, p, VM_STAT_tlb_flush,
-		 vm_tlb_flush_page(&m->cpu.tlb, asid, va));
-}
-
-/* Reclaims until cond holds; on failure, OOM-kills and retries.  Returns 0
- * or -ENOMEM (nothing left to reclaim or kill, or owner itself died). */
-static int
-frame_make_room(struct vm_machine *m, struct vm_proc *owner, bool mine,
-		bool (*full)(struct vm_machine *, struct vm_proc *))
-{
-	while (full(m, owner)) {
-		int rc = vm_reclaim_one(m, mine ? owner : NULL);
-
-		if (rc == 0)
-			continue;
-		if (rc != -ENOMEM)
-			return rc;
-		if (mine)
-			return -ENOMEM; /* a cgroup's own limit: no OOM kill */
-		if (vm_oom_kill(m) < 0)
-			return -ENOMEM;
-		if (owner && owner->state == VM_PROC_ZOMBIE)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static bool
-owner_full(struct vm_machine *m, struct vm_proc *p)
-{
-	return p && p->limit && p->charged >= p->limit;
-}
-
-static bool
-user_full(struct vm_machine *m, struct vm_proc *p)
-{
-	return m->cfg.user_limit && m->user_pages >= m->cfg.user_limit;
-}
-
-static bool
-phys_full(struct vm_machine *m, struct vm_proc *p)
-{
-	return m->phys.nfree == 0;
-}
-
-int64_t
-vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner)
-{
-	int kind = use & ~VM_FRAME_NOZERO;
-	bool data = kind == VM_FRAME_ANON || kind == VM_FRAME_FILE;
-	int64_t pfn;
-	int rc = 0;
-
-	if (data)
-		rc = frame_make_room(m, owner, true, owner_full);
-	if (!rc && data)
-		rc = frame_make_room(m, owner, false, user_full);
-	if (!rc)
-		rc = frame_make_room(m, owner, false, phys_full);
-	if (rc)
-		return rc;
-	pfn = vm_phys_alloc(&m->phys, use);
-	if (pfn < 0)
-		return pfn;
-	vm_count(m, NULL, VM_STAT_pgalloc, 1);
-	if (data) {
-		vm_phys_frame(&m->phys, pfn)->owner = owner;
-		m->user_pages++;
-		if (owner)
-			owner->charged++;
-	}
-	return pfn;
-}
-
-void
-vm_frame_free(struct vm_machine *m, uint64_t pfn)
-{
-	struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
-
-	if (f->use == VM_FRAME_ANON || f->use == VM_FRAME_FILE) {
-		if (f->flags & VM_FF_LRU)
-			vm_reclaim_del(m, pfn);
-		if (f->flags & VM_FF_SWAPCACHE)
-			vm_swap_free(m->swap, f->slot);
-		if (f->owner)
-			f->owner->charged--;
-		m->user_pages--;
-	}
-	vm_count(m, NULL, VM_STAT_pgfree, 1);
-	vm_phys_free(&m->phys, pfn);
-}
-
-void
 vm_count(struct vm_machine *m, struct vm_proc *p, enum vm_stat s, uint64_t n)
 {
 	m->stats.v[s] += n;
 	if (p)
 		p->stats.v[s] += n;
-}
-
-int
-vm_machine_set_tlb(struct vm_machine *m, unsigned entries, unsigned ways)
-{
-	struct vm_tlb t;
-	int rc = vm_tlb_init(&t, entries, ways);
-
-	if (rc)
-		return rc;
-	vm_count(m, NULL, VM_STAT_tlb_flush, vm_tlb_used(&m->cpu.tlb));
-	vm_tlb_fini(&m->cpu.tlb);
-	m->cpu.tlb = t;
-	m->cfg.tlb_entries = entries;
-	m->cfg.tlb_ways = ways;
-	return 0;
-}
-
-int
-vm_machine_set_asid(struct vm_machine *m, bool on)
-{
-	unsigned need = 0, free_ids = 0;
-
-	if (on == m->cfg.asid)
-		return 0;
-	for (struct vm_proc *p = m->procs; on && p; p = p->next)
-		need += p->state != VM_PROC_ZOMBIE && !p->asid;
-	for (unsigned a = 1; on && a <= VM_TLB_ASID_MAX; a++)
-		free_ids += !m->asid_used[a];
-	if (need > free_ids)
-		return -EAGAIN;
-	for (struct vm_proc *p = m->procs; on && p; p = p->next) {
-		for (unsigned a = 1; !p->asid && p->state != VM_PROC_ZOMBIE &&
-				     a <= VM_TLB_ASID_MAX; a++) {
-			if (!m->asid_used[a]) {
-				m->asid_used[a] = 1;
-				p->asid = a;
-			}
-		}
-	}
-	vm_count(m, NULL, VM_STAT_tlb_flush,
-		 vm_tlb_flush_nonglobal(&m->cpu.tlb));
-	m->cfg.asid = on;
-	m->cpu.cur = NULL;
-	m->cpu.asid = 0;
-	return 0;
 }

@@ -22,7 +22,9 @@
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 #include "vmlab/reclaim.h"
-#include "vmlab/swap.h"
+#include "vmlab/frame.h"
+#include "vmlab/pagecache.h"
+#include "vmlab/pager.h"
 
 uint64_t
 vm_user_top(const struct vm_machine *m)
@@ -71,26 +73,27 @@ zap_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
 {
 	struct zap_ctx *z = arg;
 	struct vm_machine *m = z->m;
-	uint64_t pfn = VM_PTE2PFN(*pte);
+	vm_pte_t old = *pte;
+	uint64_t pfn = VM_PTE2PFN(old);
 	struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
 
 	z->n++;
-	if (!(*pte & VM_PTE_P)) {
-		vm_swap_free(m->swap, VM_SWP_SLOT(*pte));
+	vm_pt_store(m, tbl, pte, 0);
+	if (!(old & VM_PTE_P)) {
 		z->p->swapents--;
-		vm_pt_store(m, tbl, pte, 0);
+		vm_pager_drop_slot(m, VM_SWP_SLOT(old));
 		return 0;
 	}
+	if (z->flush)
+		vm_tlb_shootdown(m, z->p, va);
 	vm_rmap_del(&m->phys, pfn, z->p, va);
 	if (f->use == VM_FRAME_FILE)
 		z->p->rss_file--;
 	else
 		z->p->rss_anon--;
-	vm_pt_store(m, tbl, pte, 0);
-	if (z->flush)
-		vm_tlb_shootdown(m, z->p, va);
-	if (f->mapcount == 0 && f->use == VM_FRAME_ANON)
-		vm_frame_free(m, pfn);
+	if (old & VM_PTE_D)
+		f->flags |= VM_FF_DIRTY; /* the page outlives this mapping */
+	vm_frame_unmapped(m, pfn);
 	return 0;
 }
 
@@ -149,8 +152,12 @@ vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
-	if (r->file)
-		return -EOPNOTSUPP;
+	if (r->file && (r->offset & ~VM_PAGE_MASK ||
+			r->offset + r->len < r->offset))
+		return -EINVAL;
+	if (r->file && r->file->rdonly && (r->flags & VM_MAP_SHARED) &&
+	    (r->prot & VM_PROT_WRITE))
+		return -EACCES;
 	if (r->prot & ~(unsigned)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
 		return -EINVAL;
 	if (mm_range(m, fixed ? r->addr : 0, &len))
@@ -173,6 +180,11 @@ vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 	a.start = (uint64_t)at;
 	a.end = a.start + len;
 	a.flags |= r->vma_flags;
+	if (r->file) {
+		a.flags = (a.flags & ~(unsigned)VM_VMA_ANON) | VM_VMA_FILE;
+		a.file = r->file;
+		a.pgoff = r->offset >> VM_PAGE_SHIFT;
+	}
 	if (r->flags & VM_MAP_SHARED)
 		a.flags |= VM_VMA_SHARED;
 	rc = vm_vma_insert(&p->vmas, &a);
@@ -257,6 +269,8 @@ pageout_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
 	if (!(*pte & VM_PTE_P) || level != 0)
 		return 0;
 	c->rc = vm_reclaim_page(c->m, VM_PTE2PFN(*pte));
+	if (c->rc == -EBUSY)
+		c->rc = 0; /* pinned: passed over, as Linux skips busy pages */
 	return c->rc;
 }
 
@@ -295,6 +309,52 @@ vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	default:
 		return -EINVAL;
 	}
+}
+
+struct sync_ctx {
+	struct vm_machine *m;
+	int rc;
+};
+
+static int
+sync_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
+{
+	struct sync_ctx *c = arg;
+	uint64_t pfn = VM_PTE2PFN(*pte);
+	int rc;
+
+	(void)tbl;
+	(void)va;
+	if (!(*pte & VM_PTE_P) || level != 0 ||
+	    vm_phys_frame(&c->m->phys, pfn)->use != VM_FRAME_FILE)
+		return 0;
+	rc = vm_pager_clean(c->m, pfn);
+	if (rc && !c->rc)
+		c->rc = rc;
+	return 0;
+}
+
+int
+vm_msync(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
+	 uint64_t len)
+{
+	struct sync_ctx c = { .m = m };
+	uint64_t end;
+
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	if (mm_range(m, addr, &len))
+		return -EINVAL;
+	end = addr + len;
+	for (uint64_t va = addr; va < end;) {
+		struct vm_vma *a = vm_vma_find(&p->vmas, va);
+
+		if (!a)
+			return -ENOMEM;
+		va = a->end;
+	}
+	vm_pt_range(m, p, addr, end, 0, sync_one, &c);
+	return c.rc ? -EIO : 0;
 }
 
 struct each_ctx {

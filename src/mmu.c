@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "vmlab/fault.h"
+#include "vmlab/frame.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
 #include "vmlab/mmu.h"
@@ -193,10 +194,11 @@ refusal(struct vm_machine *m, struct vm_proc *p,
 	return buf;
 }
 
-/* A refused access: count it, log it, and kill p when it was its own. */
+/* A refused access: count it, log it, and kill p when it was its own:
+ * with SIGBUS (7) for a file page past the end (sigbus), else SIGSEGV. */
 static void
 access_refused(struct vm_machine *m, struct vm_proc *p,
-	       const struct vm_fault_info *fi, unsigned flags)
+	       const struct vm_fault_info *fi, unsigned flags, bool sigbus)
 {
 	static const char *const acc[] = { "?", "read", "write", "?", "exec" };
 	char buf[32];
@@ -206,11 +208,15 @@ access_refused(struct vm_machine *m, struct vm_proc *p,
 	       "pid %d: %s %s at 0x%llx refused: %s (pte 0x%llx)%s", p->pid,
 	       fi->mode == VM_MODE_USER ? "user" : "supervisor",
 	       acc[fi->access & 7], (unsigned long long)fi->va,
-	       refusal(m, p, fi, buf, sizeof(buf)), (unsigned long long)fi->pte,
-	       (flags & VM_AF_OWN) ? ": killed with SIGSEGV" : "");
+	       sigbus ? "file page past the end of the file"
+		      : refusal(m, p, fi, buf, sizeof(buf)),
+	       (unsigned long long)fi->pte,
+	       !(flags & VM_AF_OWN) ? ""
+	       : sigbus	     ? ": killed with SIGBUS"
+			     : ": killed with SIGSEGV");
 	if (flags & VM_AF_OWN) {
-		vm_count(m, p, VM_STAT_segv, 1);
-		vm_proc_kill(m, p, 11);
+		vm_count(m, p, sigbus ? VM_STAT_sigbus : VM_STAT_segv, 1);
+		vm_proc_kill(m, p, sigbus ? 7 : 11);
 	}
 }
 
@@ -222,8 +228,10 @@ access_slow(struct vm_machine *m, struct vm_proc *p, uint64_t va, int access,
 	for (int tries = 0;; tries++) {
 		int rc = tries < 3 ? vm_fault(m, p, fi) : -EFAULT;
 
-		if (rc == -EFAULT)
-			access_refused(m, p, fi, flags);
+		if (rc == -EFAULT || rc == -ENXIO) {
+			access_refused(m, p, fi, flags, rc == -ENXIO);
+			return -EFAULT;
+		}
 		if (rc)
 			return rc;
 		if (mmu_translate(m, p, va, access, mode, pa, fi) == 0)
@@ -340,6 +348,65 @@ mem_rw(struct vm_machine *m, struct vm_proc *p, uint64_t va, void *buf,
 	return (ssize_t)done;
 }
 
+/* The most frames one pinned read may hold: a fraction of the machine and
+ * of the global limit, and no more than p's own limit, so that faulting
+ * the next page in with the earlier ones pinned always finds room. */
+static uint64_t
+pin_cap(const struct vm_machine *m, const struct vm_proc *p)
+{
+	uint64_t cap = m->phys.nframes / 4;
+
+	if (m->cfg.user_limit && m->cfg.user_limit / 2 < cap)
+		cap = m->cfg.user_limit / 2;
+	if (p->limit && p->limit < cap)
+		cap = p->limit;
+	return cap;
+}
+
+void
+vm_mem_unpin(struct vm_machine *m, const struct vm_mem_span *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vm_frame_unpin(m, s[i].pfn);
+}
+
+ssize_t
+vm_mem_pin_read(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+		size_t len, struct vm_mem_span *spans, size_t *nspans)
+{
+	size_t done = 0, n = 0;
+	int rc = 0;
+
+	*nspans = 0;
+	if (len > UINT64_MAX - va)
+		len = (size_t)(UINT64_MAX - va);
+	if (len && vm_mem_pages(va, len) > pin_cap(m, p))
+		return -E2BIG;
+	while (done < len) {
+		uint64_t at = va + done, pa;
+		size_t k = VM_PAGE_SIZE - (at & (VM_PAGE_SIZE - 1));
+
+		if (k > len - done)
+			k = len - done;
+		rc = vm_access(m, p, at, VM_ACC_R, VM_MODE_USER, 0, &pa, NULL);
+		if (rc)
+			break;
+		spans[n].pfn = pa >> VM_PAGE_SHIFT;
+		spans[n].ptr = m->phys.mem + pa;
+		spans[n++].len = k;
+		vm_frame_pin(m, pa >> VM_PAGE_SHIFT);
+		done += k;
+	}
+	*nspans = n;
+	if (rc == -ENOMEM && done) {
+		/* pins held the room the rest needed: let go, copy instead */
+		vm_mem_unpin(m, spans, n);
+		*nspans = 0;
+		return -E2BIG;
+	}
+	return done ? (ssize_t)done : rc;
+}
+
 ssize_t
 vm_mem_read(struct vm_machine *m, struct vm_proc *p, uint64_t va, void *buf,
 	    size_t len)
@@ -382,16 +449,13 @@ mem_op(struct vm_machine *m, struct vm_proc *p, uint64_t va, unsigned size,
 	if (off + size > VM_PAGE_SIZE) {
 		/* the first page's frame is pinned while the second is
 		 * faulted in, so that reclaim cannot take it meanwhile */
-		struct vm_frame *f = vm_phys_frame(&m->phys, pa >> VM_PAGE_SHIFT);
-		bool pin = !(f->flags & VM_FF_PINNED);
+		uint64_t pfn = pa >> VM_PAGE_SHIFT;
 
 		first = (unsigned)VM_PAGE_SIZE - off;
-		if (pin)
-			f->flags |= VM_FF_PINNED;
+		vm_frame_pin(m, pfn);
 		rc = vm_access(m, p, va + first, access, VM_MODE_USER,
 			       VM_AF_OWN | VM_AF_NOCOUNT, &pa2, NULL);
-		if (pin)
-			f->flags &= ~VM_FF_PINNED;
+		vm_frame_unpin(m, pfn);
 		if (rc)
 			return rc;
 	}

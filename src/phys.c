@@ -13,6 +13,7 @@
  */
 #include <config.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,7 @@ vm_phys_alloc(struct vm_phys *ph, int use)
 	use &= ~VM_FRAME_NOZERO;
 	memset(f, 0, sizeof(*f));
 	f->use = (uint8_t)use;
-	f->prev = f->next = VM_PFN_NONE;
+	f->prev = f->next = f->hnext = VM_PFN_NONE;
 	ph->nfree--;
 	ph->count[VM_FRAME_FREE]--;
 	ph->count[use]++;
@@ -91,6 +92,7 @@ vm_phys_free(struct vm_phys *ph, uint64_t pfn)
 {
 	struct vm_frame *f = &ph->frames[pfn];
 
+	assert(f->mapcount == 0 && f->pin == 0 && f->obj == NULL);
 	ph->count[f->use]--;
 	memset(f, 0, sizeof(*f));
 	f->use = VM_FRAME_FREE;

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "vmlab/frame.h"
 #include "vmlab/machine.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"

@@ -1,19 +1,24 @@
 /*
- * reclaim.c - eviction, the frame lists, the OOM killer; the policies
- * themselves are in policy.c.
+ * reclaim.c - how a page leaves memory: the frame lists, eviction, the
+ * OOM killer; the policies themselves are in policy.c.
  *
- * Eviction of an anonymous frame, by its state:
+ * Eviction, by the frame's state (the pager says where its copy goes):
  *
- *   never dirtied, no swap copy  -> contents are zeros: PTEs cleared, the
- *                                   next touch zero-fills again (no I/O)
- *   clean, swap copy up to date  -> PTEs get the slot, no write
- *                                   (swap_clean)
- *   dirty                        -> written to its slot (a new one if it
- *                                   had none), PTEs get the slot (pswpout)
+ *   anon, never dirtied, no swap copy -> zeros: PTEs cleared, the next
+ *                                        touch zero-fills again (no I/O)
+ *   anon, clean, swap copy up to date -> PTEs get the slot, no write
+ *                                        (swap_clean)
+ *   anon, dirty                       -> written to its slot (a new one
+ *                                        if it had none), PTEs get the
+ *                                        slot (pswpout)
+ *   file, clean                       -> dropped, PTEs cleared
+ *   file, dirty                       -> written back to its file
+ *                                        (pgpgout), then dropped
+ *   pinned                            -> never chosen
  *
  * Every PTE on the frame's reverse map is changed and its TLB entry shot
- * down.  Slot references: the swap cache holds one while the frame lives;
- * at eviction each PTE takes one and the cache's is handed to the first.
+ * down; each PTE that takes a swap entry takes a reference on the slot,
+ * and the swap cache's own goes with the frame.
  */
 #include <config.h>
 
@@ -27,7 +32,8 @@
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 #include "vmlab/reclaim.h"
-#include "vmlab/swap.h"
+#include "vmlab/frame.h"
+#include "vmlab/pager.h"
 
 void
 vm_lru_init(struct vm_lru *l)
@@ -146,9 +152,13 @@ bool
 vm_frame_young(struct vm_machine *m, uint64_t pfn, bool clear)
 {
 	struct young_ctx c = { .m = m, .clear = clear };
+	struct vm_frame *f = fr(m, pfn);
+	bool ref = f->flags & VM_FF_REFERENCED;
 
 	vm_rmap_each(&m->phys, pfn, young_one, &c);
-	return c.young;
+	if (clear)
+		f->flags &= ~VM_FF_REFERENCED;
+	return c.young || ref;
 }
 
 bool
@@ -163,15 +173,18 @@ vm_frame_dirty(struct vm_machine *m, uint64_t pfn)
 void
 vm_reclaim_scanned(struct vm_machine *m, uint64_t pfn)
 {
-	struct vm_proc *owner = fr(m, pfn)->owner;
+	struct vm_frame *f = fr(m, pfn);
 
-	vm_count(m, owner, VM_STAT_pgscan_direct, 1);
-	vm_count(m, owner, VM_STAT_pgscan_anon, 1);
+	vm_count(m, f->owner, VM_STAT_pgscan_direct, 1);
+	vm_count(m, f->owner, f->use == VM_FRAME_FILE ? VM_STAT_pgscan_file
+						      : VM_STAT_pgscan_anon, 1);
 }
 
 void
 vm_reclaim_add(struct vm_machine *m, uint64_t pfn)
 {
+	if (fr(m, pfn)->flags & VM_FF_LRU)
+		return;
 	fr(m, pfn)->flags |= VM_FF_LRU;
 	m->pol->insert(m, pfn);
 }
@@ -192,69 +205,19 @@ vm_reclaim_access(struct vm_machine *m, uint64_t pfn)
 		vm_reclaim_tick_maybe(m);
 }
 
-/* Clears D in every PTE mapping the frame (its copy is now on swap). */
-static int
-clean_one(void *arg, struct vm_proc *p, uint64_t va)
-{
-	struct vm_machine *m = arg;
-	struct vm_walk w;
-	vm_pte_t *pte = rmap_pte(m, p, va, &w);
-
-	if (pte && (*pte & VM_PTE_D)) {
-		*pte &= ~VM_PTE_D;
-		vm_tlb_shootdown(m, p, va);
-	}
-	return 0;
-}
-
-/* Writes the frame to its slot (allocating one): 0, -ENOMEM, -EIO. */
-static int
-swap_out(struct vm_machine *m, uint64_t pfn)
-{
-	struct vm_frame *f = fr(m, pfn);
-	int64_t slot = (int64_t)f->slot;
-	int rc;
-
-	if (!m->swap)
-		return -ENOMEM;
-	if (!(f->flags & VM_FF_SWAPCACHE)) {
-		slot = vm_swap_alloc(m->swap);
-		if (slot < 0)
-			return -ENOMEM;
-	}
-	rc = vm_swap_write(m->swap, (uint64_t)slot, vm_phys_ptr(&m->phys, pfn));
-	if (rc) {
-		if (!(f->flags & VM_FF_SWAPCACHE))
-			vm_swap_free(m->swap, (uint64_t)slot);
-		vm_log(&m->log, VM_LOG_ERR, "swap: write of pfn %llu failed: %s",
-		       (unsigned long long)pfn, strerror(-rc));
-		return rc == -ENOSPC ? -ENOMEM : -EIO;
-	}
-	f->flags |= VM_FF_SWAPCACHE;
-	f->flags &= ~VM_FF_DIRTY;
-	f->slot = (uint64_t)slot;
-	vm_count(m, f->owner, VM_STAT_pswpout, 1);
-	m->clock += m->cfg.cost_swap_out;
-	return 0;
-}
-
 int
 vm_reclaim_clean(struct vm_machine *m, uint64_t pfn)
 {
-	int rc = swap_out(m, pfn);
-
-	if (rc == 0)
-		vm_rmap_each(&m->phys, pfn, clean_one, m);
-	return rc;
+	return vm_pager_clean(m, pfn);
 }
 
 struct unmap_ctx {
 	struct vm_machine *m;
 	uint64_t pfn;
-	uint64_t slot;	/* 0: the PTEs become empty */
-	bool first;	/* the first PTE takes the swap cache's reference */
+	vm_pte_t entry;	/* what the PTEs become: a swap entry or 0 */
 };
 
+/* Replaces one mapping of the frame being evicted by c->entry. */
 static int
 unmap_one(void *arg, struct vm_proc *p, uint64_t va)
 {
@@ -263,49 +226,50 @@ unmap_one(void *arg, struct vm_proc *p, uint64_t va)
 	vm_pte_t *pte = rmap_pte(c->m, p, va, &w);
 
 	if (pte) {
-		vm_pt_set(c->m, &w, w.level,
-			  c->slot ? VM_SWP_ENTRY(0, c->slot) : 0);
+		vm_pt_set(c->m, &w, w.level, c->entry);
 		vm_tlb_shootdown(c->m, p, va);
 	}
-	if (c->slot) {
-		if (!c->first)
-			vm_swap_dup(c->m->swap, c->slot);
-		c->first = false;
+	if (c->entry) {
+		vm_pager_dup_slot(c->m, VM_SWP_SLOT(c->entry));
 		p->swapents++;
 	}
-	p->rss_anon--;
+	if (fr(c->m, c->pfn)->use == VM_FRAME_FILE)
+		p->rss_file--;
+	else
+		p->rss_anon--;
 	vm_rmap_del(&c->m->phys, c->pfn, p, va);
 	return 0;
 }
 
-/* Evicts frame pfn, which is on the policy's lists. */
+/*
+ * Evicts frame pfn, which is on the policy's lists: its backing copy is
+ * made up to date (a write when it is dirty), every PTE mapping it takes
+ * the pager's entry for it, and the frame is freed.
+ */
 static int
 evict(struct vm_machine *m, uint64_t pfn)
 {
 	struct vm_frame *f = fr(m, pfn);
-	struct unmap_ctx c = { .m = m, .pfn = pfn, .first = true };
+	struct unmap_ctx c = { .m = m, .pfn = pfn };
 	struct vm_proc *owner = f->owner;
+	bool file = f->use == VM_FRAME_FILE;
 	bool dirty = vm_frame_dirty(m, pfn);
+	int rc;
 
-	if (f->use != VM_FRAME_ANON)
+	if (f->use != VM_FRAME_ANON && !file)
 		return -EINVAL;
-	if (dirty) {
-		int rc = swap_out(m, pfn);
-
-		if (rc)
-			return rc;
-	} else if (f->flags & VM_FF_SWAPCACHE) {
+	if (f->pin)
+		return -EBUSY;
+	rc = vm_pager_clean(m, pfn);
+	if (rc)
+		return rc;
+	if (!dirty && !file && vm_pager_in_swapcache(m, f->obj))
 		vm_count(m, owner, VM_STAT_swap_clean, 1);
-	}
-	c.slot = (f->flags & VM_FF_SWAPCACHE) ? f->slot : 0;
+	c.entry = vm_pager_entry(m, pfn);
 	vm_rmap_each(&m->phys, pfn, unmap_one, &c);
-	/* the reference of the swap cache went to the PTEs (or was never
-	 * taken, when nothing mapped the frame: drop it then) */
-	if (c.first && c.slot)
-		vm_swap_free(m->swap, c.slot);
-	f->flags &= ~VM_FF_SWAPCACHE;
 	vm_count(m, owner, VM_STAT_pgsteal_direct, 1);
-	vm_count(m, owner, VM_STAT_pgsteal_anon, 1);
+	vm_count(m, owner, file ? VM_STAT_pgsteal_file : VM_STAT_pgsteal_anon,
+		 1);
 	vm_frame_free(m, pfn);
 	return 0;
 }
@@ -334,6 +298,8 @@ vm_reclaim_one(struct vm_machine *m, struct vm_proc *only)
 		if (pfn < 0)
 			break;
 		rc = evict(m, (uint64_t)pfn);
+		if (rc == -EIO)
+			rc = -ENOMEM; /* a file that cannot be written: skip */
 		if (rc != -ENOMEM || nskipped == RECLAIM_SKIP_MAX)
 			break;
 		if (nskipped == cap) {
@@ -345,11 +311,11 @@ vm_reclaim_one(struct vm_machine *m, struct vm_proc *only)
 				break;
 			skipped = n;
 		}
-		fr(m, (uint64_t)pfn)->flags |= VM_FF_PINNED;
+		fr(m, (uint64_t)pfn)->pin++;
 		skipped[nskipped++] = (uint64_t)pfn;
 	}
 	for (size_t i = 0; i < nskipped; i++)
-		fr(m, skipped[i])->flags &= ~VM_FF_PINNED;
+		fr(m, skipped[i])->pin--;
 	free(skipped);
 	return rc;
 }

@@ -28,8 +28,10 @@ void vm_lru_del(struct vm_machine *m, struct vm_lru *l, uint64_t pfn);
 uint64_t vm_lru_next_wrap(struct vm_machine *m, const struct vm_lru *l,
 			  uint64_t pfn);
 
-/* Any PTE mapping the frame has A set; with clear, A is cleared in every
- * one and their TLB entries shot down, so the next access sets it again. */
+/* Any PTE mapping the frame has A set, or the frame is marked referenced
+ * (read or written through files/); with clear, both are cleared (A in
+ * every PTE, their TLB entries shot down), so the next access sets them
+ * again. */
 bool vm_frame_young(struct vm_machine *m, uint64_t pfn, bool clear);
 
 /* Any PTE mapping the frame has D set (or the frame is marked dirty). */
@@ -41,7 +43,7 @@ vm_frame_eligible(struct vm_machine *m, uint64_t pfn, struct vm_proc *only)
 {
 	struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
 
-	return !(f->flags & VM_FF_PINNED) && (!only || f->owner == only);
+	return !f->pin && (!only || f->owner == only);
 }
 
 /* Counts an access toward the policy's period; ticks when it is over. */
@@ -50,8 +52,9 @@ void vm_reclaim_tick_maybe(struct vm_machine *m);
 /* Counts one frame looked at by a scan. */
 void vm_reclaim_scanned(struct vm_machine *m, uint64_t pfn);
 
-/* Writes a dirty frame to swap now, leaving it resident and clean with a
- * swap copy (WSClock's scheduled write).  0 or -errno. */
+/* Writes a dirty frame to its backing store now (swap, or its file),
+ * leaving it resident and clean (WSClock's scheduled write).  0 or
+ * -errno. */
 int vm_reclaim_clean(struct vm_machine *m, uint64_t pfn);
 
 #endif /* VMLAB_SRC_RECLAIM_H */

@@ -1,6 +1,7 @@
 /*
  * tlb.c - fills and invalidations of the set-associative TLB (lookups are
- * inline in tlb.h, on the MMU's hot path).
+ * inline in tlb.h, on the MMU's hot path), and the machine's TLB kept
+ * true: switches, shootdowns, ASIDs and resizing, all in this one file.
  *
  * Invariants: nhuge is the number of valid entries whose size is not
  * 4 KiB; an entry is valid iff VM_TLB_V is in its flags iff its key is not
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmlab/machine.h"
+#include "vmlab/proc.h"
 #include "vmlab/tlb.h"
 
 int
@@ -175,4 +178,117 @@ vm_tlb_peek(const struct vm_tlb *t, unsigned asid, uint64_t va)
 				return e;
 	}
 	return NULL;
+}
+
+/* ---- the machine's TLB -------------------------------------------------- */
+
+void
+vm_cpu_switch(struct vm_machine *m, struct vm_proc *p)
+{
+	if (m->cpu.cur == p)
+		return;
+	m->cpu.cur = p;
+	if (m->cfg.asid) {
+		m->cpu.asid = p ? p->asid : 0;
+		return;
+	}
+	m->cpu.asid = 0;
+	vm_count(m, NULL, VM_STAT_tlb_flush,
+		 vm_tlb_flush_nonglobal(&m->cpu.tlb));
+}
+
+void
+vm_tlb_shootdown(struct vm_machine *m, struct vm_proc *p, uint64_t va)
+{
+	unsigned asid;
+
+	if (m->cfg.asid)
+		asid = p->asid;
+	else if (m->cpu.cur == p)
+		asid = 0;
+	else
+		return; /* flushed when p was switched out */
+	vm_count(m, p, VM_STAT_tlb_shootdown, 1);
+	vm_count(m, p, VM_STAT_tlb_flush,
+		 vm_tlb_flush_page(&m->cpu.tlb, asid, va));
+}
+
+int
+vm_tlb_asid_get(struct vm_machine *m, struct vm_proc *p)
+{
+	p->asid = 0;
+	if (!m->cfg.asid)
+		return 0;
+	for (unsigned a = 1; a <= VM_TLB_ASID_MAX; a++) {
+		if (!m->asid_used[a]) {
+			m->asid_used[a] = 1;
+			p->asid = a;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+void
+vm_tlb_proc_gone(struct vm_machine *m, struct vm_proc *p)
+{
+	if (m->cfg.asid)
+		vm_count(m, NULL, VM_STAT_tlb_flush,
+			 vm_tlb_flush_asid(&m->cpu.tlb, p->asid));
+	else if (m->cpu.cur == p)
+		vm_count(m, NULL, VM_STAT_tlb_flush,
+			 vm_tlb_flush_nonglobal(&m->cpu.tlb));
+	if (m->cpu.cur == p)
+		m->cpu.cur = NULL;
+	if (p->asid)
+		m->asid_used[p->asid] = 0;
+	p->asid = 0;
+}
+
+int
+vm_tlb_resize(struct vm_machine *m, unsigned entries, unsigned ways)
+{
+	struct vm_tlb t;
+	int rc = vm_tlb_init(&t, entries, ways);
+
+	if (rc)
+		return rc;
+	vm_count(m, NULL, VM_STAT_tlb_flush, vm_tlb_used(&m->cpu.tlb));
+	vm_tlb_fini(&m->cpu.tlb);
+	m->cpu.tlb = t;
+	m->cfg.tlb_entries = entries;
+	m->cfg.tlb_ways = ways;
+	return 0;
+}
+
+/* With ASIDs turned on, every live process without one gets one. */
+static void
+asid_give_all(struct vm_machine *m)
+{
+	for (struct vm_proc *p = m->procs; p; p = p->next)
+		if (!p->asid && p->state != VM_PROC_ZOMBIE)
+			vm_tlb_asid_get(m, p);
+}
+
+int
+vm_tlb_set_asid(struct vm_machine *m, bool on)
+{
+	unsigned need = 0, free_ids = 0;
+
+	if (on == m->cfg.asid)
+		return 0;
+	for (struct vm_proc *p = m->procs; on && p; p = p->next)
+		need += p->state != VM_PROC_ZOMBIE && !p->asid;
+	for (unsigned a = 1; on && a <= VM_TLB_ASID_MAX; a++)
+		free_ids += !m->asid_used[a];
+	if (need > free_ids)
+		return -EAGAIN;
+	m->cfg.asid = on;
+	if (on)
+		asid_give_all(m);
+	vm_count(m, NULL, VM_STAT_tlb_flush,
+		 vm_tlb_flush_nonglobal(&m->cpu.tlb));
+	m->cpu.cur = NULL;
+	m->cpu.asid = 0;
+	return 0;
 }

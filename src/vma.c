@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmlab/pagecache.h"
 #include "vmlab/pt.h"
 #include "vmlab/vma.h"
 
@@ -22,9 +23,26 @@ vm_vmas_init(struct vm_vmas *vs)
 	memset(vs, 0, sizeof(*vs));
 }
 
+/* A region of a file holds a reference on it. */
+static void
+vma_hold(const struct vm_vma *a)
+{
+	if (a->file)
+		vm_file_hold(a->file);
+}
+
+static void
+vma_put(const struct vm_vma *a)
+{
+	if (a->file)
+		vm_file_put(a->file);
+}
+
 void
 vm_vmas_fini(struct vm_vmas *vs)
 {
+	for (size_t i = 0; i < vs->n; i++)
+		vma_put(&vs->v[i]);
 	free(vs->v);
 	memset(vs, 0, sizeof(*vs));
 }
@@ -117,6 +135,7 @@ vm_vma_insert(struct vm_vmas *vs, const struct vm_vma *a)
 	memmove(&vs->v[i + 1], &vs->v[i], (vs->n - i) * sizeof(vs->v[0]));
 	vs->v[i] = *a;
 	vs->n++;
+	vma_hold(a);
 	vma_try_merge(vs, i);
 	if (i > 0)
 		vma_try_merge(vs, i - 1);
@@ -141,6 +160,7 @@ vma_split(struct vm_vmas *vs, uint64_t addr)
 	if (a->flags & VM_VMA_FILE)
 		a[1].pgoff = a->pgoff + ((addr - a->start) >> VM_PAGE_SHIFT);
 	a->end = addr;
+	vma_hold(a);
 	return 0;
 }
 
@@ -156,7 +176,7 @@ vm_vma_remove(struct vm_vmas *vs, uint64_t start, uint64_t end)
 	vma_split(vs, end);
 	i = vma_index(vs, start);
 	for (j = i; j < vs->n && vs->v[j].end <= end; j++)
-		;
+		vma_put(&vs->v[j]);
 	memmove(&vs->v[i], &vs->v[j], (vs->n - j) * sizeof(vs->v[0]));
 	vs->n -= j - i;
 	return 0;
@@ -223,6 +243,19 @@ vm_vma_gap(const struct vm_vmas *vs, uint64_t len, uint64_t lo, uint64_t hi)
 		i--;
 		top = vs->v[i].start;
 	}
+}
+
+int
+vm_vmas_copy(struct vm_vmas *dst, const struct vm_vmas *src)
+{
+	vm_vmas_init(dst);
+	if (vma_reserve(dst, src->n ? src->n : 1))
+		return -ENOMEM;
+	memcpy(dst->v, src->v, src->n * sizeof(src->v[0]));
+	dst->n = src->n;
+	for (size_t i = 0; i < dst->n; i++)
+		vma_hold(&dst->v[i]);
+	return 0;
 }
 
 uint64_t

@@ -11,7 +11,9 @@
  * retried (a page was zero-filled, swapped in, COW-broken, or the TLB held
  * a stale entry), -EFAULT when the access is illegal (no region, against
  * the region's protection, a kernel address from user mode, non-canonical),
- * -ENOMEM when no frame can be found, -EIO when swap could not be read.
+ * -ENXIO when the page is a file page wholly past the file's end (SIGBUS),
+ * -ENOMEM when no frame can be found, -EIO when swap or the file could not
+ * be read.
  * Counts pgfault, pgmajfault, demand_zero and charges the clock.
  */
 int vm_fault(struct vm_machine *m, struct vm_proc *p,

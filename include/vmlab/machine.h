@@ -19,12 +19,14 @@
 #include <stdint.h>
 
 #include "vmlab/log.h"
+#include "vmlab/pager.h"
 #include "vmlab/phys.h"
 #include "vmlab/stats.h"
 #include "vmlab/tlb.h"
 
 struct vm_proc;
 struct vm_swap;
+struct vm_file;
 struct vm_policy_ops;
 
 #define VM_FRAMES_MIN 16
@@ -56,6 +58,9 @@ struct vm_config {
 	uint64_t swap_pages;
 	uint64_t swap_mapsize;	/* 0 = computed */
 	const char *state_dir;
+	/* files/: the backing directory file mappings open names in, or
+	 * NULL for none (file= mappings then fail with -ENOENT) */
+	const char *files_dir;
 };
 
 /* The CPU: its TLB and what runs on it. */
@@ -84,8 +89,12 @@ struct vm_machine {
 	const struct vm_policy_ops *pol;
 	void *pol_state;
 	uint64_t user_pages;	/* resident user data frames */
-	struct vm_swap *swap;
+	struct vm_pager pager;	/* where pages live: the page index */
+	struct vm_swap *swap;	/* the swap store; only pager.c uses it */
+	struct vm_file *files;	/* the page cache's file objects */
+	int files_fd;		/* cfg.files_dir opened, or -1 */
 	char *state_dir;	/* owned copy of cfg.state_dir, or NULL */
+	char *files_dir;	/* owned copy of cfg.files_dir, or NULL */
 	/* OPT's view of the future, given by a trace replay */
 	uint64_t (*next_use)(void *ctx, struct vm_proc *p, uint64_t va);
 	void *next_use_ctx;
@@ -114,42 +123,6 @@ void vm_machine_destroy(struct vm_machine *m);
 
 /* The process with pid, or NULL. */
 struct vm_proc *vm_machine_proc(struct vm_machine *m, int pid);
-
-/*
- * Makes p the running process of the CPU: loads its CR3 and, with ASIDs
- * off, flushes the TLB's non-global entries.  Cheap when p already runs.
- */
-void vm_cpu_switch(struct vm_machine *m, struct vm_proc *p);
-
-/*
- * Invalidates va in p's address space on the CPU (an invlpg, or the
- * shootdown of an unmap).  Counts tlb_flush and tlb_shootdown.
- */
-void vm_tlb_shootdown(struct vm_machine *m, struct vm_proc *p, uint64_t va);
-
-/*
- * Takes a frame for use, charged to owner (may be NULL), zeroed.  Data
- * frames (anon, file) respect the global and per-process limits on
- * resident user pages; any frame may make reclaim evict a page.  Returns
- * the PFN, or -ENOMEM when nothing can be freed.
- */
-int64_t vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner);
-
-/* Frees a frame that nothing maps any more, uncharging its owner. */
-void vm_frame_free(struct vm_machine *m, uint64_t pfn);
-
-/*
- * Rebuilds the TLB with a new geometry (all entries dropped, counted as
- * tlb_flush).  Returns 0 or -EINVAL (the old TLB stays), -ENOMEM.
- */
-int vm_machine_set_tlb(struct vm_machine *m, unsigned entries, unsigned ways);
-
-/*
- * Turns ASID tagging on or off.  Non-global entries are flushed; turning
- * it on gives every live process an ASID.  0 or -EAGAIN (out of ASIDs:
- * nothing changed).
- */
-int vm_machine_set_asid(struct vm_machine *m, bool on);
 
 /* Counts an event in the machine and, when p is not NULL, in p. */
 void vm_count(struct vm_machine *m, struct vm_proc *p, enum vm_stat s,

@@ -39,10 +39,14 @@ struct vm_mmap_req {
 
 /*
  * Maps a region as r asks.  Without a FIXED flag, addr is ignored and the
- * highest free gap below VM_MMAP_BASE is taken.  Returns 0 with *out the
- * start; -EINVAL (bad length, address, prot or flags), -ENOMEM (no gap;
- * or populate ran out of memory: the mapping stays, like MAP_POPULATE),
- * -EEXIST (FIXED_NOREPLACE over a mapping).  -EOPNOTSUPP for files.
+ * highest free gap below VM_MMAP_BASE is taken.  A file region (r->file)
+ * takes a reference on the file and maps its pages from r->offset (page
+ * aligned) on; the file need not be that long: pages wholly past its end
+ * fault with SIGBUS.  Returns 0 with *out the start; -EINVAL (bad length,
+ * address, offset, prot or flags), -EACCES (a shared writable mapping of
+ * a file the host lets us only read), -ENOMEM (no gap; or populate ran out
+ * of memory: the mapping stays, like MAP_POPULATE), -EEXIST
+ * (FIXED_NOREPLACE over a mapping).
  */
 int vm_mmap(struct vm_machine *m, struct vm_proc *p,
 	    const struct vm_mmap_req *r, uint64_t *out);
@@ -53,7 +57,8 @@ uint64_t vm_prot_pte(unsigned prot);
 
 /*
  * Clears every PTE of p in [start, end): frees the anonymous frames no one
- * else maps, drops swap slots, and, with prune, frees tables left empty.
+ * else maps (page-cache frames stay cached, dirty if the PTE was), drops
+ * swap slots, and, with prune, frees tables left empty.
  * With flush, each page's TLB entry is shot down; without, the caller
  * flushes p's whole ASID.  Returns the number of entries cleared.
  */
@@ -69,6 +74,15 @@ int vm_munmap(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
  * -ENOMEM (a hole in the range). */
 int vm_mprotect(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 		uint64_t len, unsigned prot);
+
+/*
+ * msync(2) with MS_SYNC: every dirty page-cache page mapped in [addr,
+ * addr + len) is written back to its file and made clean.  Anonymous
+ * pages are left alone.  0, -EINVAL, -ENOMEM (a hole in the range, as
+ * msync(2) says), -EIO (a write-back failed).
+ */
+int vm_msync(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
+	     uint64_t len);
 
 enum vm_advice {
 	VM_ADV_DONTNEED = 1,

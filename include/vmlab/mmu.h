@@ -108,6 +108,39 @@ int vm_access_bytes(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 ssize_t vm_mem_read(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 		    void *buf, size_t len);
 
+/* A piece of a pinned read: len bytes at ptr, in frame pfn. */
+struct vm_mem_span {
+	void *ptr;
+	size_t len;
+	uint64_t pfn;
+};
+
+/* Pages that [va, va + len) touches (len >= 1). */
+static inline uint64_t
+vm_mem_pages(uint64_t va, uint64_t len)
+{
+	return ((va + (len - 1)) >> 12) - (va >> 12) + 1;
+}
+
+/*
+ * vm_mem_read without the copy: translates [va, va + len) as p's
+ * user-mode loads and pins each page's frame, filling spans (room for
+ * vm_mem_pages(va, len) of them) with where the bytes are, for a reply
+ * written straight from simulated memory.  Returns the bytes covered
+ * (*nspans spans, all pinned: give them back with vm_mem_unpin), the
+ * error of the first page as vm_mem_read does, or -E2BIG with nothing
+ * pinned when the range needs more frames than may be pinned at once (or
+ * the pins left too little room to fault the rest in): the caller then
+ * copies with vm_mem_read.
+ */
+ssize_t vm_mem_pin_read(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+			size_t len, struct vm_mem_span *spans,
+			size_t *nspans);
+
+/* Gives back the pins of n spans. */
+void vm_mem_unpin(struct vm_machine *m, const struct vm_mem_span *spans,
+		  size_t n);
+
 /* The same for stores: a write to a read-only page fails. */
 ssize_t vm_mem_write(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 		     const void *buf, size_t len);

@@ -42,14 +42,13 @@ enum vm_frame_use {
 enum vm_frame_flags {
 	VM_FF_LRU = 1 << 0,	  /* on the replacement policy's lists */
 	VM_FF_ACTIVE = 1 << 1,	  /* on the active list (two-list LRU) */
-	VM_FF_SWAPCACHE = 1 << 2, /* swap slot holds an up-to-date copy */
 	VM_FF_DIRTY = 1 << 3,	  /* written since last clean (kept here for
 				     pages with no PTE: page cache) */
-	VM_FF_PINNED = 1 << 4,	  /* may not be reclaimed */
 	VM_FF_REFERENCED = 1 << 5, /* software referenced bit */
 };
 
 struct vm_proc;
+struct vm_pobj;
 
 struct vm_rmap {
 	struct vm_proc *proc;
@@ -57,6 +56,14 @@ struct vm_rmap {
 	uint32_t next; /* index of the next entry, 0 = end */
 };
 
+/*
+ * One frame.  A data frame that is the page of a pager object (a swap slot's
+ * copy in the swap cache, or a file's page in the page cache) names it in
+ * (obj, index) and sits on the pager's index through hnext; see pager.h.
+ * pin counts the holders that need the frame to stay where it is (a reply
+ * being written from it, the first page of a crossing access, a page being
+ * copied): reclaim passes over a pinned frame.
+ */
 struct vm_frame {
 	uint8_t use;	   /* enum vm_frame_use */
 	uint8_t flags;	   /* enum vm_frame_flags */
@@ -65,9 +72,12 @@ struct vm_frame {
 	uint32_t rmap;	   /* first rmap entry, 0 = none */
 	uint32_t prev;	   /* policy list links, or free stack link */
 	uint32_t next;
+	uint32_t hnext;	   /* pager index chain, VM_PFN_NONE = end */
+	uint32_t pin;	   /* pin count: not reclaimable while > 0 */
 	uint32_t pad;
 	uint64_t pdata;	   /* policy's own per-frame word */
-	uint64_t slot;	   /* VM_FF_SWAPCACHE: the swap slot */
+	struct vm_pobj *obj; /* pager object whose page this is, or NULL */
+	uint64_t index;	   /* page index in obj (the slot, for swap) */
 	struct vm_proc *owner; /* process the frame is charged to */
 };
 

@@ -59,6 +59,18 @@ int vm_proc_spawn(struct vm_machine *m, const char *comm,
 		  struct vm_proc **out);
 
 /*
+ * Forks parent: the child (the next pid, parent's name, its pid as ppid)
+ * gets a copy of parent's regions and page tables, its private pages
+ * shared copy-on-write, its shared pages shared, its swapped pages shared
+ * by slot.  Counts fork.  Returns 0 with *out the child; -ESRCH (parent
+ * is a zombie), -ENOMEM (no frame for the child's tables; nothing of the
+ * child is left, the parent's pages may stay write-protected), -EAGAIN
+ * (no ASID left).
+ */
+int vm_proc_fork(struct vm_machine *m, struct vm_proc *parent,
+		 struct vm_proc **out);
+
+/*
  * Frees p's whole address space (pages, swap slots, page tables, root),
  * flushes its TLB entries and makes it a zombie with the given signal
  * (0 for a normal exit).  Idempotent on a zombie.

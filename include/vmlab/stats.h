@@ -25,11 +25,15 @@
 	X(demand_zero)   /* pages zero-filled on first touch */               \
 	X(prot_fault)    /* accesses refused: protection, no VMA, kernel */   \
 	X(segv)          /* processes killed by a bad access */               \
+	X(sigbus)        /* ... by an access past the end of a mapped file */ \
 	X(pgalloc)       /* frames allocated */                               \
 	X(pgfree)        /* frames freed */                                   \
 	X(pt_alloc)      /* page-table pages allocated */                     \
 	X(pt_free)       /* page-table pages freed */                         \
-	X(cow_break)                                                          \
+	X(cow_break)     /* writes to a COW page that copied it */            \
+	X(cow_reuse)     /* ... that found it unshared: write access back */  \
+	X(pgpgin)        /* KiB read from files and swap, as Linux counts */  \
+	X(pgpgout)       /* KiB written to files and swap */                  \
 	X(pswpin)        /* pages read from swap */                           \
 	X(pswpout)       /* pages written to swap */                          \
 	X(swap_clean)    /* evictions that reused an up-to-date swap copy */  \
@@ -41,7 +45,8 @@
 	X(pgsteal_file)                                                       \
 	X(pgactivate)                                                         \
 	X(pgdeactivate)                                                       \
-	X(oom_kill)
+	X(oom_kill)                                                           \
+	X(fork)          /* processes forked */
 
 enum vm_stat {
 #define VM_STAT_ENUM(name) VM_STAT_##name,

@@ -144,4 +144,44 @@ unsigned vm_tlb_flush_all(struct vm_tlb *t);
 /* Number of valid entries. */
 unsigned vm_tlb_used(const struct vm_tlb *t);
 
+/*
+ * The machine's TLB kept true: every change of a translation, of the
+ * running process and of the TLB's shape goes through these, and they
+ * count what they invalidate (tlb_flush, tlb_shootdown).
+ */
+struct vm_machine;
+struct vm_proc;
+
+/*
+ * Makes p the running process of the CPU: loads its CR3 and, with ASIDs
+ * off, flushes the TLB's non-global entries.  Cheap when p already runs.
+ */
+void vm_cpu_switch(struct vm_machine *m, struct vm_proc *p);
+
+/*
+ * Invalidates va in p's address space on the CPU (an invlpg, or the
+ * shootdown of an unmap).  Counts tlb_flush and tlb_shootdown.
+ */
+void vm_tlb_shootdown(struct vm_machine *m, struct vm_proc *p, uint64_t va);
+
+/* Gives p an ASID (0 with ASIDs off): 0, or -EAGAIN when none is free. */
+int vm_tlb_asid_get(struct vm_machine *m, struct vm_proc *p);
+
+/* p's address space is gone: its entries are flushed, its ASID freed and
+ * the CPU runs no one if it ran p. */
+void vm_tlb_proc_gone(struct vm_machine *m, struct vm_proc *p);
+
+/*
+ * Rebuilds the TLB with a new geometry (all entries dropped, counted as
+ * tlb_flush).  Returns 0 or -EINVAL (the old TLB stays), -ENOMEM.
+ */
+int vm_tlb_resize(struct vm_machine *m, unsigned entries, unsigned ways);
+
+/*
+ * Turns ASID tagging on or off.  Non-global entries are flushed; turning
+ * it on gives every live process an ASID.  0 or -EAGAIN (out of ASIDs:
+ * nothing changed).
+ */
+int vm_tlb_set_asid(struct vm_machine *m, bool on);
+
 #endif /* VMLAB_TLB_H */

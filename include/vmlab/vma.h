@@ -8,7 +8,9 @@
  * that a trace mapping memory page by page on demand stays one region.
  *
  * This module only keeps the list: PTEs, frames and the TLB are the job of
- * mm.c, which calls it.
+ * mm.c, which calls it.  A file region holds one reference on its file
+ * (vm_file_hold), taken when it is inserted or split off, dropped when it
+ * is removed; file regions are never merged.
  */
 #ifndef VMLAB_VMA_H
 #define VMLAB_VMA_H
@@ -85,6 +87,10 @@ int vm_vma_protect(struct vm_vmas *vs, uint64_t start, uint64_t end,
  */
 int64_t vm_vma_gap(const struct vm_vmas *vs, uint64_t len, uint64_t lo,
 		   uint64_t hi);
+
+/* Makes dst (uninitialised) a copy of src; file regions take one more
+ * reference on their file.  0 or -ENOMEM (dst then empty). */
+int vm_vmas_copy(struct vm_vmas *dst, const struct vm_vmas *src);
 
 /* Bytes covered by all regions. */
 uint64_t vm_vmas_size(const struct vm_vmas *vs);

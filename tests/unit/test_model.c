@@ -435,7 +435,7 @@ check_present(struct model *md, struct mproc *mp, vm_pte_t pte, uint64_t va)
 		     mp->p->pid, pfn, va);
 	model_assert(md,
 		     (pte & VM_PTE_D) ||
-			     (f->flags & (VM_FF_SWAPCACHE | VM_FF_DIRTY)) ||
+			     (f->obj || (f->flags & VM_FF_DIRTY)) ||
 			     !memcmp(vm_phys_ptr(&m->phys, pfn), zeros, PG),
 		     "pid %d: clean page %#" PRIx64 " (pfn %" PRIu64
 		     ", no swap copy) is not all zeros",
@@ -638,12 +638,15 @@ check_anon(struct model *md, uint64_t pfn, const struct vm_frame *f)
 		     f->mapcount, len, md->mapc[pfn]);
 	model_assert(md, f->flags & VM_FF_LRU,
 		     "pfn %" PRIu64 " is mapped but on no list", pfn);
-	if (!(f->flags & VM_FF_SWAPCACHE))
+	if (!f->obj)
 		return;
-	model_assert(md, f->slot >= 1 && f->slot <= m->cfg.swap_pages,
+	model_assert(md, f->obj == &m->pager.swap && f->index >= 1 &&
+			     f->index <= m->cfg.swap_pages,
 		     "pfn %" PRIu64 ": swap cache of slot %" PRIu64, pfn,
-		     f->slot);
-	md->slot_refs[f->slot]++;
+		     f->index);
+	model_assert(md, vm_pager_find(m, f->obj, f->index) == (int64_t)pfn,
+		     "pfn %" PRIu64 ": not found in the pager's index", pfn);
+	md->slot_refs[f->index]++;
 }
 
 /* The frame table: every frame by its use, then the counts. */
@@ -660,7 +663,7 @@ check_frames(struct model *md)
 			     f->use <= VM_FRAME_KERNEL &&
 				     f->use != VM_FRAME_FILE,
 			     "pfn %" PRIu64 ": use %d", pfn, f->use);
-		model_assert(md, !(f->flags & VM_FF_PINNED),
+		model_assert(md, !f->pin,
 			     "pfn %" PRIu64 " is still pinned", pfn);
 		count[f->use]++;
 		if (f->use == VM_FRAME_ANON)
@@ -1207,7 +1210,7 @@ op_asid(struct model *md)
 	int rc;
 
 	model_say(md, "asid %s", on ? "on" : "off");
-	rc = vm_machine_set_asid(md->m, on);
+	rc = vm_tlb_set_asid(md->m, on);
 	model_assert(md, rc == 0 && md->m->cfg.asid == on, "gave %d", rc);
 }
 
@@ -1221,7 +1224,7 @@ op_tlb(struct model *md)
 
 	ways = ways ? ways : 1;
 	model_say(md, "tlb %u entries %u ways", entries, ways);
-	rc = vm_machine_set_tlb(md->m, entries, ways);
+	rc = vm_tlb_resize(md->m, entries, ways);
 	model_assert(md, rc == 0, "gave %d", rc);
 }
 

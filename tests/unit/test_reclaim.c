@@ -215,7 +215,7 @@ swapcached(struct vm_machine *m)
 	uint64_t n = 0;
 
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++)
-		n += (m->phys.frames[pfn].flags & VM_FF_SWAPCACHE) != 0;
+		n += m->phys.frames[pfn].obj == &m->pager.swap;
 	return n;
 }
 

@@ -1,0 +1,53 @@
+/*
+ * frame.h - taking and giving back frames: allocation with make-room
+ * through reclaim, the limits on resident user pages, free, pins.
+ *
+ * Allocation order: a data frame (anon, file) first respects its owner's
+ * limit (reclaiming from the owner only, as a memory cgroup does) and the
+ * global user limit (reclaiming from anyone), then any frame needs a free
+ * frame (reclaiming from anyone); when reclaim fails the OOM killer picks
+ * a process and allocation tries again.
+ *
+ * Pins are counts: every holder that needs a frame to stay resident and in
+ * place (a PID/mem reply written from it, the first page of a crossing
+ * access while the second faults in, a page being copied) takes one and
+ * gives it back; reclaim never picks a pinned frame.
+ */
+#ifndef VMLAB_FRAME_H
+#define VMLAB_FRAME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmlab/phys.h"
+
+struct vm_machine;
+struct vm_proc;
+
+/*
+ * Takes a frame for use (enum vm_frame_use, VM_FRAME_NOZERO or'ed in to
+ * skip zeroing), charged to owner (may be NULL) when it is a data frame.
+ * May reclaim, and may OOM-kill a process (owner included).  Returns the
+ * PFN, or -ENOMEM when nothing can be freed.
+ */
+int64_t vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner);
+
+/*
+ * Frees a frame that nothing maps: off the policy's lists, out of the
+ * pager's index (a swap slot loses the cache's reference), uncharged.
+ */
+void vm_frame_free(struct vm_machine *m, uint64_t pfn);
+
+/*
+ * A PTE stopped mapping the data frame pfn (its rmap entry is gone).  An
+ * anonymous frame that nobody maps and the pager does not keep is freed;
+ * page-cache frames stay cached.  Returns true when the frame was freed.
+ */
+bool vm_frame_unmapped(struct vm_machine *m, uint64_t pfn);
+
+/* Takes a pin on a resident data frame / gives it back.  A frame whose
+ * last mapping went while it was pinned is freed at the last unpin. */
+void vm_frame_pin(struct vm_machine *m, uint64_t pfn);
+void vm_frame_unpin(struct vm_machine *m, uint64_t pfn);
+
+#endif /* VMLAB_FRAME_H */

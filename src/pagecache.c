@@ -1,0 +1,433 @@
+/*
+ * pagecache.c - file objects and their pages.  See pagecache.h.
+ *
+ * Case table of a page of a file:
+ *
+ *   read(2), fault, not cached     -> read from the host file into a new
+ *                                     frame (pgpgin, a major fault)
+ *   read(2), fault, cached         -> that frame (a minor fault)
+ *   write(2), whole page or past
+ *   the end, not cached            -> a new zeroed frame, no read
+ *   write(2), partial, not cached  -> read first, then copy
+ *   clean, dirty                   -> pwrite of the page's bytes below the
+ *                                     file's end (pgpgout)
+ *   evicted clean                  -> dropped; PTEs mapping it emptied
+ *
+ * pgpgin and pgpgout count KiB, as Linux's do (4 a page).  The clock
+ * charges a read as a major fault and a write as a page out.
+ *
+ * Objects are on a plain list: a lab has tens of files, not millions.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reclaim.h"
+#include "vmlab/frame.h"
+#include "vmlab/hostdir.h"
+#include "vmlab/machine.h"
+#include "vmlab/mm.h"
+#include "vmlab/pagecache.h"
+#include "vmlab/proc.h"
+#include "vmlab/reclaim.h"
+
+#define F(m, pfn) vm_phys_frame(&(m)->phys, (pfn))
+
+struct vm_file *
+vm_file_find(struct vm_machine *m, uint64_t dev, uint64_t ino)
+{
+	for (struct vm_file *f = m->files; f; f = f->next)
+		if (f->dev == dev && f->ino == ino)
+			return f;
+	return NULL;
+}
+
+/* Makes the object of host file fd (which it takes over), or finds the
+ * one that exists (closing fd). */
+static int
+file_make(struct vm_machine *m, int fd, bool rdonly, const char *path,
+	  struct vm_file **out)
+{
+	struct stat st;
+	struct vm_file *f;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : ENODEV;
+
+		close(fd);
+		return -e;
+	}
+	f = vm_file_find(m, st.st_dev, st.st_ino);
+	if (f) {
+		close(fd);
+		f->refs++;
+		*out = f;
+		return 0;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->path = strdup(path ? path : "?"))) {
+		free(f);
+		close(fd);
+		return -ENOMEM;
+	}
+	f->obj.kind = VM_POBJ_FILE;
+	f->fd = fd;
+	f->rdonly = rdonly;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = (uint64_t)st.st_size;
+	f->refs = 1;
+	f->next = m->files;
+	m->files = f;
+	*out = f;
+	return 0;
+}
+
+int
+vm_file_open(struct vm_machine *m, const char *path, struct vm_file **out)
+{
+	bool rdonly = false;
+	int fd;
+
+	*out = NULL;
+	if (m->files_fd < 0)
+		return -ENOENT;
+	fd = vm_hostdir_open(m->files_fd, path, O_RDWR, 0);
+	if (fd == -EACCES || fd == -EROFS || fd == -ETXTBSY) {
+		rdonly = true;
+		fd = vm_hostdir_open(m->files_fd, path, O_RDONLY, 0);
+	}
+	if (fd < 0)
+		return fd;
+	return file_make(m, fd, rdonly, path, out);
+}
+
+int
+vm_file_adopt(struct vm_machine *m, int fd, const char *path,
+	      struct vm_file **out)
+{
+	int flags = fcntl(fd, F_GETFL);
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	*out = NULL;
+	if (flags < 0 || dup_fd < 0)
+		return -errno;
+	return file_make(m, dup_fd, (flags & O_ACCMODE) == O_RDONLY, path,
+			 out);
+}
+
+void
+vm_file_hold(struct vm_file *f)
+{
+	f->refs++;
+}
+
+/* Frees an object with no reference and no page. */
+static void
+file_free(struct vm_machine *m, struct vm_file *f)
+{
+	struct vm_file **link = &m->files;
+
+	while (*link != f)
+		link = &(*link)->next;
+	*link = f->next;
+	close(f->fd);
+	free(f->path);
+	free(f);
+}
+
+void
+vm_file_put(struct vm_file *f)
+{
+	f->refs--;
+}
+
+void
+vm_pagecache_fini(struct vm_machine *m)
+{
+	vm_pagecache_sync_all(m);
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++)
+		if (F(m, pfn)->use == VM_FRAME_FILE && !F(m, pfn)->mapcount)
+			vm_frame_free(m, pfn);
+	while (m->files)
+		file_free(m, m->files);
+	if (m->files_fd >= 0)
+		close(m->files_fd);
+	m->files_fd = -1;
+}
+
+int
+vm_file_pagein(struct vm_machine *m, struct vm_file *f, uint64_t index,
+	       struct vm_proc *owner, uint64_t *out)
+{
+	uint64_t off = index << VM_PAGE_SHIFT;
+	int64_t pfn;
+	ssize_t n;
+	uint8_t *page;
+
+	if (off >= f->size)
+		return -ENXIO;
+	pfn = vm_frame_alloc(m, VM_FRAME_FILE | VM_FRAME_NOZERO, owner);
+	if (pfn < 0)
+		return (int)pfn;
+	page = vm_phys_ptr(&m->phys, (uint64_t)pfn);
+	n = pread(f->fd, page, VM_PAGE_SIZE, (off_t)off);
+	if (n < 0) {
+		vm_log(&m->log, VM_LOG_ERR, "files: read of %s page %llu: %s",
+		       f->path, (unsigned long long)index, strerror(errno));
+		vm_frame_free(m, (uint64_t)pfn);
+		return -EIO;
+	}
+	/* past the host file's end, and past the file's own: zeros */
+	if (off + (uint64_t)n > f->size)
+		n = (ssize_t)(f->size - off);
+	memset(page + n, 0, VM_PAGE_SIZE - (size_t)n);
+	vm_pager_attach(m, (uint64_t)pfn, &f->obj, index);
+	vm_reclaim_add(m, (uint64_t)pfn);
+	vm_count(m, owner, VM_STAT_pgpgin, VM_PAGE_SIZE >> 10);
+	m->clock += m->cfg.cost_major_fault;
+	*out = (uint64_t)pfn;
+	return 0;
+}
+
+int
+vm_file_pageout(struct vm_machine *m, struct vm_file *f, uint64_t pfn)
+{
+	uint64_t off = F(m, pfn)->index << VM_PAGE_SHIFT;
+	size_t len = VM_PAGE_SIZE;
+
+	if (off >= f->size)
+		return 0; /* past the end: nothing of it belongs to the file */
+	if (f->size - off < len)
+		len = (size_t)(f->size - off);
+	if (f->rdonly ||
+	    pwrite(f->fd, vm_phys_ptr(&m->phys, pfn), len, (off_t)off) !=
+		    (ssize_t)len) {
+		vm_log(&m->log, VM_LOG_ERR, "files: write-back of %s page %llu "
+		       "failed: %s", f->path,
+		       (unsigned long long)(off >> VM_PAGE_SHIFT),
+		       f->rdonly ? "read-only file" : strerror(errno));
+		return -EIO;
+	}
+	vm_count(m, F(m, pfn)->owner, VM_STAT_pgpgout, VM_PAGE_SIZE >> 10);
+	m->clock += m->cfg.cost_swap_out;
+	return 0;
+}
+
+/* The frame of page index for a write: cached, read in, or new. */
+static int
+file_page_for_write(struct vm_machine *m, struct vm_file *f, uint64_t index,
+		    bool whole, uint64_t *pfn)
+{
+	int64_t found = vm_pager_find(m, &f->obj, index);
+	bool major;
+
+	if (found >= 0) {
+		*pfn = (uint64_t)found;
+		return 0;
+	}
+	if (!whole && (index << VM_PAGE_SHIFT) < f->size)
+		return vm_pager_get(m, &f->obj, index, NULL, pfn, &major);
+	found = vm_frame_alloc(m, VM_FRAME_FILE, NULL);
+	if (found < 0)
+		return (int)found;
+	vm_pager_attach(m, (uint64_t)found, &f->obj, index);
+	vm_reclaim_add(m, (uint64_t)found);
+	*pfn = (uint64_t)found;
+	return 0;
+}
+
+ssize_t
+vm_file_read(struct vm_machine *m, struct vm_file *f, void *buf, size_t len,
+	     uint64_t off)
+{
+	size_t done = 0;
+
+	if (off >= f->size)
+		return 0;
+	if (len > f->size - off)
+		len = (size_t)(f->size - off);
+	while (done < len) {
+		uint64_t at = off + done, pfn;
+		size_t in = at & (VM_PAGE_SIZE - 1), n = VM_PAGE_SIZE - in;
+		bool major;
+		int rc;
+
+		if (n > len - done)
+			n = len - done;
+		rc = vm_pager_get(m, &f->obj, at >> VM_PAGE_SHIFT, NULL, &pfn,
+				  &major);
+		if (rc)
+			return done ? (ssize_t)done : rc;
+		memcpy((char *)buf + done,
+		       (char *)vm_phys_ptr(&m->phys, pfn) + in, n);
+		F(m, pfn)->flags |= VM_FF_REFERENCED;
+		vm_reclaim_access(m, pfn);
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t
+vm_file_write(struct vm_machine *m, struct vm_file *f, const void *buf,
+	      size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	if (f->rdonly)
+		return -EBADF;
+	if (len > UINT64_MAX - off)
+		return -EFBIG;
+	while (done < len) {
+		uint64_t at = off + done, pfn;
+		size_t in = at & (VM_PAGE_SIZE - 1), n = VM_PAGE_SIZE - in;
+		int rc;
+
+		if (n > len - done)
+			n = len - done;
+		rc = file_page_for_write(m, f, at >> VM_PAGE_SHIFT,
+					 n == VM_PAGE_SIZE, &pfn);
+		if (rc)
+			break;
+		memcpy((char *)vm_phys_ptr(&m->phys, pfn) + in,
+		       (const char *)buf + done, n);
+		F(m, pfn)->flags |= VM_FF_DIRTY | VM_FF_REFERENCED;
+		vm_reclaim_access(m, pfn);
+		done += n;
+		if (at + n > f->size)
+			f->size = at + n;
+	}
+	if (done)
+		futimens(f->fd, NULL);
+	return done ? (ssize_t)done : -ENOMEM;
+}
+
+/* Unmaps file pages from index first on from every mapping of f. */
+static void
+file_unmap_from(struct vm_machine *m, struct vm_file *f, uint64_t first)
+{
+	for (struct vm_proc *p = m->procs; p; p = p->next) {
+		for (size_t i = 0; i < p->vmas.n; i++) {
+			struct vm_vma *a = &p->vmas.v[i];
+			uint64_t pages = (a->end - a->start) >> VM_PAGE_SHIFT;
+			uint64_t start = a->start;
+
+			if (a->file != f || a->pgoff + pages <= first)
+				continue;
+			if (a->pgoff < first)
+				start += (first - a->pgoff) << VM_PAGE_SHIFT;
+			vm_mm_zap(m, p, start, a->end, false, true);
+		}
+	}
+}
+
+int
+vm_file_truncate(struct vm_machine *m, struct vm_file *f, uint64_t size)
+{
+	uint64_t keep = (size + VM_PAGE_SIZE - 1) >> VM_PAGE_SHIFT;
+	int64_t last;
+
+	if (f->rdonly)
+		return -EBADF;
+	if (ftruncate(f->fd, (off_t)size) < 0)
+		return -errno;
+	if (size < f->size) {
+		file_unmap_from(m, f, keep);
+		for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+			struct vm_frame *fr = F(m, pfn);
+
+			if (fr->obj == &f->obj && fr->index >= keep &&
+			    !fr->mapcount && !fr->pin)
+				vm_frame_free(m, pfn);
+		}
+		last = size & (VM_PAGE_SIZE - 1)
+			       ? vm_pager_find(m, &f->obj, keep - 1) : -1;
+		if (last >= 0)
+			memset((char *)vm_phys_ptr(&m->phys, (uint64_t)last) +
+				       (size & (VM_PAGE_SIZE - 1)),
+			       0, VM_PAGE_SIZE - (size & (VM_PAGE_SIZE - 1)));
+	}
+	f->size = size;
+	futimens(f->fd, NULL);
+	return 0;
+}
+
+/* Cleans every dirty frame of f (all files when f is NULL). */
+static int
+file_clean_all(struct vm_machine *m, struct vm_file *f)
+{
+	int first = 0;
+
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		struct vm_frame *fr = F(m, pfn);
+		int rc;
+
+		if (fr->use != VM_FRAME_FILE || (f && fr->obj != &f->obj))
+			continue;
+		rc = vm_pager_clean(m, pfn);
+		if (rc && !first)
+			first = rc;
+	}
+	return first;
+}
+
+int
+vm_file_sync(struct vm_machine *m, struct vm_file *f)
+{
+	int rc = file_clean_all(m, f);
+
+	if (fsync(f->fd) < 0 && !rc && errno != EINVAL)
+		rc = -EIO;
+	return rc;
+}
+
+int
+vm_pagecache_sync_all(struct vm_machine *m)
+{
+	return file_clean_all(m, NULL);
+}
+
+uint64_t
+vm_pagecache_drop(struct vm_machine *m)
+{
+	uint64_t n = 0;
+
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		struct vm_frame *fr = F(m, pfn);
+
+		if (fr->use != VM_FRAME_FILE || fr->mapcount || fr->pin ||
+		    vm_frame_dirty(m, pfn))
+			continue;
+		vm_frame_free(m, pfn);
+		n++;
+	}
+	for (struct vm_file *f = m->files, *next; f; f = next) {
+		next = f->next;
+		if (!f->refs && !f->obj.nrpages)
+			file_free(m, f);
+	}
+	return n;
+}
+
+int
+vm_file_set_path(struct vm_file *f, const char *path)
+{
+	char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	free(f->path);
+	f->path = p;
+	return 0;
+}
+
+void
+vm_file_set_deleted(struct vm_file *f)
+{
+	f->deleted = true;
+}
