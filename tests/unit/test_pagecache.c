@@ -1,0 +1,350 @@
+/*
+ * test_pagecache.c - files as pager objects: read/write through the page
+ * cache, shared and private file mappings, SIGBUS past the end,
+ * truncation, write-back on msync and eviction, drop_caches.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib.h"
+#include "vmlab/exec.h"
+#include "vmlab/pagecache.h"
+
+#define RW (VM_PROT_READ | VM_PROT_WRITE)
+#define BASE 0x40000000ull
+
+static char files_dir[128];
+
+/* A machine whose files/ is t_state/files; swap when swap_pages > 0. */
+static struct vm_machine *
+file_machine(uint64_t frames, uint64_t limit, uint64_t swap_pages)
+{
+	struct vm_config c;
+
+	snprintf(files_dir, sizeof(files_dir), "%s/files", t_state);
+	mkdir(files_dir, 0700);
+	vm_config_default(&c);
+	c.frames = frames;
+	c.user_limit = limit;
+	c.swap_pages = swap_pages;
+	c.state_dir = t_state;
+	c.files_dir = files_dir;
+	return t_machine_cfg(&c);
+}
+
+/* Makes files/name of pages pages, page i all 'A' + i, plus tail bytes. */
+static void
+make_file(const char *name, int pages, int tail)
+{
+	char path[256], page[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", files_dir, name);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < pages; i++) {
+		memset(page, 'A' + i, sizeof(page));
+		ck_assert_int_eq(write(fd, page, 4096), 4096);
+	}
+	memset(page, 't', sizeof(page));
+	ck_assert_int_eq(write(fd, page, (size_t)tail), tail);
+	close(fd);
+}
+
+/* The host file's byte at off, or -1 past its end. */
+static int
+host_byte(const char *name, off_t off)
+{
+	char path[256];
+	unsigned char b;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", files_dir, name);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = (int)pread(fd, &b, 1, off);
+	close(fd);
+	return n == 1 ? b : -1;
+}
+
+static int
+ctl(struct vm_machine *m, struct vm_proc *p, const char *line)
+{
+	struct vm_ctl_cmd cmd;
+	char err[256];
+	int rc = vm_ctl_parse(line, strlen(line), p ? VM_CTL_PROC
+						    : VM_CTL_GLOBAL, &cmd, err,
+			      sizeof(err));
+
+	return rc ? rc : vm_ctl_exec(m, p, &cmd, NULL, err, sizeof(err));
+}
+
+static uint8_t
+byte_at(struct vm_machine *m, struct vm_proc *p, uint64_t va)
+{
+	uint8_t b = 0;
+
+	ck_assert_int_eq(vm_mem_read(m, p, va, &b, 1), 1);
+	return b;
+}
+
+static void
+poke(struct vm_machine *m, struct vm_proc *p, uint64_t va, uint8_t b)
+{
+	ck_assert_int_eq(vm_mem_write(m, p, va, &b, 1), 1);
+}
+
+START_TEST(test_pagecache_shared_mapping)
+{
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m), *q = t_spawn(m);
+	struct vm_file *f;
+	char buf[8];
+
+	make_file("data", 3, 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 12K rw- file=data shared"),
+			 0);
+	ck_assert_int_eq(ctl(m, q, "mmap 0x50000000 8K r-- file=data@4K "
+				   "shared"), 0);
+	ck_assert_uint_eq(byte_at(m, p, BASE + 4096), 'B');
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgmajfault], 1);
+	/* q maps the same page: found in the cache, a minor fault */
+	ck_assert_uint_eq(byte_at(m, q, 0x50000000), 'B');
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgmajfault], 1);
+	ck_assert_uint_eq(VM_PTE2PFN(t_pte(m, p, BASE + 4096)),
+			  VM_PTE2PFN(t_pte(m, q, 0x50000000)));
+	poke(m, p, BASE + 4096 + 5, 'z');
+	ck_assert_uint_eq(byte_at(m, q, 0x50000000 + 5), 'z');
+	f = p->vmas.v[0].file;
+	ck_assert_int_eq(vm_file_read(m, f, buf, 8, 4096), 8);
+	ck_assert_int_eq(buf[5], 'z');
+	/* the host file has it only once written back */
+	ck_assert_int_eq(host_byte("data", 4096 + 5), 'B');
+	ck_assert_int_eq(ctl(m, p, "msync 0x40000000 12K"), 0);
+	ck_assert_int_eq(host_byte("data", 4096 + 5), 'z');
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgpgout], 4);
+	/* write(2) through the cache is seen by the mapping at once */
+	ck_assert_int_eq(vm_file_write(m, f, "WW", 2, 8192), 2);
+	ck_assert_uint_eq(byte_at(m, p, BASE + 8192), 'W');
+	ck_assert_uint_eq(byte_at(m, q, 0x50001000), 'W');
+	vm_machine_destroy(m);
+	/* and the machine's end writes it back */
+	ck_assert_int_eq(host_byte("data", 8192), 'W');
+}
+END_TEST
+
+START_TEST(test_pagecache_private_mapping)
+{
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_file *f;
+
+	make_file("data", 2, 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 8K rw- file=data private"),
+			 0);
+	f = p->vmas.v[0].file;
+	ck_assert_uint_eq(byte_at(m, p, BASE), 'A');
+	ck_assert_uint_eq(byte_at(m, p, BASE + 4096), 'B');
+	ck_assert(t_pte(m, p, BASE) & VM_PTE_COW);
+	ck_assert(!(t_pte(m, p, BASE) & VM_PTE_RW));
+	/* a write copies the page: the file never sees it */
+	poke(m, p, BASE, 'p');
+	ck_assert_uint_eq(m->stats.v[VM_STAT_cow_break], 1);
+	ck_assert_uint_eq(p->rss_anon, 1);
+	ck_assert_uint_eq(p->rss_file, 1);
+	/* a later write(2) shows in the page not yet written, only */
+	ck_assert_int_eq(vm_file_write(m, f, "xx", 2, 0), 2);
+	ck_assert_int_eq(vm_file_write(m, f, "yy", 2, 4096), 2);
+	ck_assert_uint_eq(byte_at(m, p, BASE), 'p');
+	ck_assert_uint_eq(byte_at(m, p, BASE + 1), 'A');
+	ck_assert_uint_eq(byte_at(m, p, BASE + 4096), 'y');
+	ck_assert_int_eq(ctl(m, p, "msync 0x40000000 8K"), 0);
+	vm_machine_destroy(m);
+	ck_assert_int_eq(host_byte("data", 0), 'x');
+	ck_assert_int_eq(host_byte("data", 4096), 'y');
+}
+END_TEST
+
+START_TEST(test_pagecache_sigbus_past_eof)
+{
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	uint8_t b;
+
+	make_file("short", 1, 100);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 16K r-- file=short "
+				   "shared"), 0);
+	/* the partial last page reads zeros past the end */
+	ck_assert_uint_eq(byte_at(m, p, BASE + 4096 + 99), 't');
+	ck_assert_uint_eq(byte_at(m, p, BASE + 4096 + 100), 0);
+	/* PID/mem past it: EIO for the reader, no one killed */
+	ck_assert_int_eq(vm_mem_read(m, p, BASE + 8192, &b, 1), -EFAULT);
+	ck_assert_int_eq(p->state, VM_PROC_RUNNING);
+	/* the process's own access: SIGBUS */
+	ck_assert_int_eq(ctl(m, p, "touch 0x40002000 1 r"), 0);
+	ck_assert_int_eq(p->state, VM_PROC_ZOMBIE);
+	ck_assert_int_eq(p->exit_signal, 7);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_sigbus], 1);
+	ck_assert_ptr_nonnull(strstr(t_log_last, "SIGBUS"));
+	vm_machine_destroy(m);
+}
+END_TEST
+
+START_TEST(test_pagecache_truncate_unmaps)
+{
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m), *q = t_spawn(m);
+	struct vm_file *f;
+
+	make_file("data", 3, 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 12K rw- file=data shared"),
+			 0);
+	ck_assert_int_eq(ctl(m, q, "mmap 0x40000000 12K rw- file=data "
+				   "private"), 0);
+	f = p->vmas.v[0].file;
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(byte_at(m, p, BASE + i * 4096ull), 'A' + i);
+	poke(m, q, BASE + 8192, 'q');		/* a private copy */
+	ck_assert_int_eq(vm_file_truncate(m, f, 4096 + 10), 0);
+	ck_assert_uint_eq(t_pte(m, p, BASE + 8192), 0);
+	ck_assert_uint_eq(t_pte(m, q, BASE + 8192), 0);
+	ck_assert(t_pte(m, p, BASE + 4096) & VM_PTE_P);
+	ck_assert_uint_eq(byte_at(m, p, BASE + 4096 + 9), 'B');
+	ck_assert_uint_eq(byte_at(m, p, BASE + 4096 + 10), 0);
+	ck_assert_int_eq(host_byte("data", 4096 + 10), -1);
+	ck_assert_int_eq(ctl(m, q, "touch 0x40002000 1 r"), 0);
+	ck_assert_int_eq(q->exit_signal, 7);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+START_TEST(test_pagecache_eviction_writes_back)
+{
+	/* 8 resident user pages; 32 dirty shared file pages go round them */
+	struct vm_machine *m = file_machine(256, 8, 64);
+	struct vm_proc *p = t_spawn(m);
+
+	make_file("big", 32, 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 128K rw- file=big shared"),
+			 0);
+	for (int i = 0; i < 32; i++)
+		poke(m, p, BASE + i * 4096ull, 'a' + i % 26);
+	ck_assert_uint_le(m->user_pages, 8);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pswpout], 0);
+	ck_assert_uint_ge(m->stats.v[VM_STAT_pgsteal_file], 24);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgpgout],
+			  4 * m->stats.v[VM_STAT_pgsteal_file]);
+	ck_assert_int_eq(host_byte("big", 0), 'a');
+	ck_assert_uint_eq(byte_at(m, p, BASE), 'a');
+	vm_machine_destroy(m);
+	for (int i = 0; i < 32; i++)
+		ck_assert_int_eq(host_byte("big", i * 4096), 'a' + i % 26);
+}
+END_TEST
+
+START_TEST(test_pagecache_drop_caches)
+{
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_file *f;
+	char buf[4096 * 4];
+
+	make_file("data", 4, 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K r-- file=data shared"),
+			 0);
+	f = p->vmas.v[0].file;
+	ck_assert_int_eq(vm_file_read(m, f, buf, sizeof(buf), 0), 4 * 4096);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgpgin], 16);
+	ck_assert_uint_eq(byte_at(m, p, BASE), 'A');	/* mapped: stays */
+	ck_assert_int_eq(vm_file_write(m, f, "d", 1, 8192), 1); /* dirty */
+	ck_assert_uint_eq(m->phys.count[VM_FRAME_FILE], 4);
+	ck_assert_int_eq(ctl(m, NULL, "drop_caches"), 0);
+	ck_assert_uint_eq(m->phys.count[VM_FRAME_FILE], 2);
+	ck_assert_ptr_nonnull(strstr(t_log_last, "2 page-cache pages"));
+	ck_assert_int_eq(vm_file_read(m, f, buf, 1, 4096), 1);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgpgin], 20);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+START_TEST(test_pagecache_write_grows_file)
+{
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_file *f;
+	char buf[16];
+
+	make_file("empty", 0, 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 8K rw- file=empty shared"),
+			 0);
+	f = p->vmas.v[0].file;
+	ck_assert_int_eq(vm_file_write(m, f, "hi", 2, 5000), 2);
+	ck_assert_uint_eq(f->size, 5002);
+	ck_assert_int_eq(vm_file_read(m, f, buf, sizeof(buf), 4990), 12);
+	ck_assert_int_eq(buf[0], 0);
+	ck_assert_int_eq(buf[10], 'h');
+	ck_assert_uint_eq(byte_at(m, p, BASE + 5001), 'i');
+	ck_assert_uint_eq(byte_at(m, p, BASE), 0);
+	ck_assert_int_eq(vm_file_sync(m, f), 0);
+	ck_assert_int_eq(host_byte("empty", 5001), 'i');
+	ck_assert_int_eq(host_byte("empty", 5002), -1);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+START_TEST(test_pagecache_errors)
+{
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	char path[256];
+
+	make_file("data", 1, 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K r-- file=nope shared"),
+			 -ENOENT);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K r-- file=../x shared"),
+			 -EACCES);
+	snprintf(path, sizeof(path), "%s/link", files_dir);
+	ck_assert_int_eq(symlink("/etc/passwd", path), 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K r-- file=link shared"),
+			 -ELOOP);
+	snprintf(path, sizeof(path), "%s/dir", files_dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K r-- file=dir shared"),
+			 -EISDIR);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K r-- file=data@1 shared"),
+			 -EINVAL);
+	/* none of those left a region or an object behind */
+	ck_assert_uint_eq(p->vmas.n, 1);
+	vm_pagecache_drop(m);
+	ck_assert_ptr_null(m->files);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+Suite *
+suite_pagecache(void)
+{
+	Suite *s = suite_create("pagecache");
+	TCase *core = tcase_create("core");
+	TCase *errors = tcase_create("errors");
+
+	tcase_add_unchecked_fixture(core, t_state_setup, t_state_teardown);
+	tcase_add_unchecked_fixture(errors, t_state_setup, t_state_teardown);
+	tcase_add_test(core, test_pagecache_shared_mapping);
+	tcase_add_test(core, test_pagecache_private_mapping);
+	tcase_add_test(core, test_pagecache_sigbus_past_eof);
+	tcase_add_test(core, test_pagecache_truncate_unmaps);
+	tcase_add_test(core, test_pagecache_eviction_writes_back);
+	tcase_add_test(core, test_pagecache_drop_caches);
+	tcase_add_test(core, test_pagecache_write_grows_file);
+	tcase_add_test(errors, test_pagecache_errors);
+	suite_add_tcase(s, core);
+	suite_add_tcase(s, errors);
+	return s;
+}
