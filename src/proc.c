@@ -7,11 +7,13 @@
  *   swap entry                  -> shared by slot, one more reference
  *   present, shared region      -> the same frame, writable, clean, old
  *   present, private            -> the same frame, write-protected and
- *                                  COW in both; the parent's TLB entry is
- *                                  shot down
+ *                                  COW in both
  *
  * so every frame gains the child's rmap entry (mapcount + 1), and the
- * first write to a COW page by either side breaks it (fault.c).
+ * first write to a COW page by either side breaks it (fault.c).  The
+ * copy goes a leaf table at a time, one tight loop over its 512 entries;
+ * when a parent PTE lost RW, the parent's TLB entries are shot down in one
+ * flush of its ASID afterwards, as Linux flushes the whole mm.
  *
  * Lifecycle: spawn -> running -> (exit, kill or a bad access) zombie ->
  * reap.  A zombie has no address space: its pages, swap slots and tables,
@@ -129,66 +131,104 @@ vm_proc_spawn(struct vm_machine *m, const char *comm, struct vm_proc **out)
 struct fork_ctx {
 	struct vm_machine *m;
 	struct vm_proc *parent, *child;
+	bool downgraded;	/* a parent PTE lost RW: flush its TLB */
 };
 
-/* The PTE the child gets for the parent's present PTE at va, which is
- * write-protected first when the page is private (both then COW). */
+/* The PTE the child gets for the parent's present PTE *pte; a private
+ * page's is write-protected first (both then COW). */
 static vm_pte_t
-fork_present(struct fork_ctx *c, vm_pte_t *pte, uint64_t tbl, uint64_t va)
+fork_present(struct fork_ctx *c, vm_pte_t *pte, bool shared)
 {
-	struct vm_vma *a = vm_vma_find(&c->parent->vmas, va);
 	vm_pte_t val = *pte;
 
-	if (a && (a->flags & VM_VMA_SHARED))
+	if (shared)
 		return val & ~(VM_PTE_A | VM_PTE_D); /* clean and old */
-	if (val & (VM_PTE_RW | VM_PTE_COW)) {
+	if (val & VM_PTE_RW) {
 		val = (val & ~VM_PTE_RW) | VM_PTE_COW;
-		if (val != *pte) {
-			vm_pt_store(c->m, tbl, pte, val);
-			vm_tlb_shootdown(c->m, c->parent, va);
-		}
+		*pte = val;
+		c->downgraded = true;
+	} else if (vm_phys_frame(&c->m->phys, VM_PTE2PFN(val))->use ==
+		   VM_FRAME_ANON) {
+		val |= VM_PTE_COW; /* read-only now, COW once writable */
+		*pte = val;
 	}
 	return val & ~VM_PTE_A;
 }
 
-/* Copies one leaf of the parent into the child's tables. */
+/*
+ * Copies the parent's leaf table ptbl (mapping va upwards) into the
+ * child's table ctbl, entry by entry in one loop: the cost of fork is
+ * this loop, a few stores and an rmap entry a page, no page copied.
+ */
 static int
-fork_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
+fork_table(struct fork_ctx *c, uint64_t ptbl, uint64_t ctbl, uint64_t va)
 {
-	struct fork_ctx *c = arg;
 	struct vm_machine *m = c->m;
-	struct vm_walk w;
-	vm_pte_t val;
-	uint64_t pfn;
-	int rc;
+	vm_pte_t *src = vm_pt_table(m, ptbl), *dst = vm_pt_table(m, ctbl);
+	const struct vm_vma *a = NULL;
 
-	if (level != 0)
-		return -EOPNOTSUPP; /* huge leaves come with huge pages */
-	/* the child's table first: allocating it may evict this very page,
-	 * so the parent's entry is read after */
-	rc = vm_pt_walk(m, c->child, va, 0, VM_WALK_ALLOC, &w);
-	if (rc)
-		return rc;
-	if (c->parent->state == VM_PROC_ZOMBIE)
-		return -ENOMEM; /* OOM-killed: its tables are gone, stop */
-	if (*pte == 0)
-		return 0;
-	if (!(*pte & VM_PTE_P)) {
-		vm_pager_dup_slot(m, VM_SWP_SLOT(*pte));
-		vm_pt_set(m, &w, 0, *pte);
-		c->child->swapents++;
-		return 0;
+	for (unsigned i = 0; i < VM_PTES_PER_TABLE; i++) {
+		uint64_t at = va + ((uint64_t)i << VM_PAGE_SHIFT), pfn;
+		vm_pte_t val;
+
+		if (!src[i])
+			continue;
+		if (!(src[i] & VM_PTE_P)) {
+			vm_pager_dup_slot(m, VM_SWP_SLOT(src[i]));
+			vm_pt_store(m, ctbl, &dst[i], src[i]);
+			c->child->swapents++;
+			continue;
+		}
+		if (!a || at >= a->end)
+			a = vm_vma_find(&c->parent->vmas, at);
+		pfn = VM_PTE2PFN(src[i]);
+		if (vm_rmap_add(&m->phys, pfn, c->child, at))
+			return -ENOMEM;
+		val = fork_present(c, &src[i], a && (a->flags & VM_VMA_SHARED));
+		vm_pt_store(m, ctbl, &dst[i], val);
+		if (vm_phys_frame(&m->phys, pfn)->use == VM_FRAME_FILE)
+			c->child->rss_file++;
+		else
+			c->child->rss_anon++;
 	}
-	pfn = VM_PTE2PFN(*pte);
-	rc = vm_rmap_add(&m->phys, pfn, c->child, va);
-	if (rc)
-		return rc;
-	val = fork_present(c, pte, tbl, va);
-	vm_pt_set(m, &w, 0, val);
-	if (vm_phys_frame(&m->phys, pfn)->use == VM_FRAME_FILE)
-		c->child->rss_file++;
-	else
-		c->child->rss_anon++;
+	return 0;
+}
+
+/* Copies the parent's subtree under table tbl (level l, mapping va
+ * upwards) into the child, leaf tables by fork_table. */
+static int
+fork_level(struct fork_ctx *c, uint64_t tbl, int l, uint64_t va)
+{
+	struct vm_machine *m = c->m;
+	unsigned n = VM_PTES_PER_TABLE;
+
+	if (l == (int)m->cfg.levels - 1)
+		n = (unsigned)(vm_user_top(m) >> VM_PXSHIFT(l)); /* user half */
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t at = va + ((uint64_t)i << VM_PXSHIFT(l));
+		vm_pte_t e = vm_pt_table(m, tbl)[i];
+		struct vm_walk w;
+		int rc;
+
+		if (!(e & VM_PTE_P))
+			continue;
+		if (e & VM_PTE_PS)
+			return -EOPNOTSUPP; /* huge leaves come with huge pages */
+		if (l > 1) {
+			rc = fork_level(c, VM_PTE2PFN(e), l - 1, at);
+		} else {
+			/* the child's leaf table first: allocating it may
+			 * evict the parent's pages, whose PTEs are read after;
+			 * it may OOM-kill the parent, whose tables then go */
+			rc = vm_pt_walk(m, c->child, at, 0, VM_WALK_ALLOC, &w);
+			if (rc == 0 && c->parent->state == VM_PROC_ZOMBIE)
+				rc = -ENOMEM;
+			if (rc == 0)
+				rc = fork_table(c, VM_PTE2PFN(e), w.tbl[0], at);
+		}
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -211,9 +251,9 @@ vm_proc_fork(struct vm_machine *m, struct vm_proc *parent,
 	c.child->start_stack = parent->start_stack;
 	c.child->limit = parent->limit;
 	proc_link(m, c.child);
-	rc = vm_pt_range(m, parent, 0, vm_user_top(m), 0, fork_one, &c);
-	if (rc == 0 && parent->state == VM_PROC_ZOMBIE)
-		rc = -ENOMEM; /* the OOM killer took the parent meanwhile */
+	rc = fork_level(&c, parent->cr3, (int)m->cfg.levels - 1, 0);
+	if (c.downgraded && parent->state != VM_PROC_ZOMBIE)
+		vm_tlb_flush_proc(m, parent);
 	if (rc) {
 		vm_proc_reap(m, c.child);
 		return rc < 0 ? rc : -ENOMEM;

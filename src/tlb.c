@@ -213,6 +213,19 @@ vm_tlb_shootdown(struct vm_machine *m, struct vm_proc *p, uint64_t va)
 		 vm_tlb_flush_page(&m->cpu.tlb, asid, va));
 }
 
+void
+vm_tlb_flush_proc(struct vm_machine *m, struct vm_proc *p)
+{
+	unsigned n = 0;
+
+	if (m->cfg.asid)
+		n = vm_tlb_flush_asid(&m->cpu.tlb, p->asid);
+	else if (m->cpu.cur == p)
+		n = vm_tlb_flush_nonglobal(&m->cpu.tlb);
+	vm_count(m, p, VM_STAT_tlb_shootdown, 1);
+	vm_count(m, p, VM_STAT_tlb_flush, n);
+}
+
 int
 vm_tlb_asid_get(struct vm_machine *m, struct vm_proc *p)
 {

@@ -164,6 +164,13 @@ void vm_cpu_switch(struct vm_machine *m, struct vm_proc *p);
  */
 void vm_tlb_shootdown(struct vm_machine *m, struct vm_proc *p, uint64_t va);
 
+/*
+ * Invalidates every non-global entry of p's address space (with ASIDs
+ * off: of the running process, when that is p).  Counts one shootdown
+ * and the entries flushed.
+ */
+void vm_tlb_flush_proc(struct vm_machine *m, struct vm_proc *p);
+
 /* Gives p an ASID (0 with ASIDs off): 0, or -EAGAIN when none is free. */
 int vm_tlb_asid_get(struct vm_machine *m, struct vm_proc *p);
 
