@@ -32,6 +32,7 @@
 #include "vmlab/hostdir.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
+#include "vmlab/mmu.h"
 #include "vmlab/pagecache.h"
 #include "vmlab/proc.h"
 #include "vmlab/reclaim.h"
@@ -271,6 +272,50 @@ vm_file_read(struct vm_machine *m, struct vm_file *f, void *buf, size_t len,
 		done += n;
 	}
 	return (ssize_t)done;
+}
+
+ssize_t
+vm_file_pin_read(struct vm_machine *m, struct vm_file *f, uint64_t off,
+		 size_t len, struct vm_mem_span *spans, size_t *nspans)
+{
+	size_t done = 0, n = 0;
+	int rc = 0;
+
+	*nspans = 0;
+	if (off >= f->size)
+		return 0;
+	if (len > f->size - off)
+		len = (size_t)(f->size - off);
+	if (vm_mem_pages(off, len) > m->phys.nframes / 4 ||
+	    (m->cfg.user_limit &&
+	     vm_mem_pages(off, len) > m->cfg.user_limit / 2))
+		return -E2BIG; /* pins would crowd out the rest: copy */
+	while (done < len) {
+		uint64_t at = off + done, pfn;
+		size_t in = at & (VM_PAGE_SIZE - 1), k = VM_PAGE_SIZE - in;
+		bool major;
+
+		if (k > len - done)
+			k = len - done;
+		rc = vm_pager_get(m, &f->obj, at >> VM_PAGE_SHIFT, NULL, &pfn,
+				  &major);
+		if (rc)
+			break;
+		F(m, pfn)->flags |= VM_FF_REFERENCED;
+		vm_reclaim_access(m, pfn);
+		vm_frame_pin(m, pfn);
+		spans[n].pfn = pfn;
+		spans[n].ptr = (char *)vm_phys_ptr(&m->phys, pfn) + in;
+		spans[n++].len = k;
+		done += k;
+	}
+	*nspans = n;
+	if (rc == -ENOMEM && done) {
+		vm_mem_unpin(m, spans, n);
+		*nspans = 0;
+		return -E2BIG;
+	}
+	return done ? (ssize_t)done : rc;
 }
 
 ssize_t

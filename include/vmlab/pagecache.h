@@ -85,6 +85,20 @@ ssize_t vm_file_write(struct vm_machine *m, struct vm_file *f,
 		      const void *buf, size_t len, uint64_t off);
 
 /*
+ * read(2) without the copy, for a reply written straight from the page
+ * cache: the pages of [off, off + len) (cut at the file's end) are found
+ * or read in and pinned, their bytes described in spans (room for
+ * vm_mem_pages(off, len) of them).  Returns the bytes covered (give the
+ * pins back with vm_mem_unpin), 0 at or past the end, -errno when the
+ * first page fails, or -E2BIG with nothing pinned when the range is too
+ * large to pin at once: the caller then uses vm_file_read.
+ */
+struct vm_mem_span;
+ssize_t vm_file_pin_read(struct vm_machine *m, struct vm_file *f,
+			 uint64_t off, size_t len, struct vm_mem_span *spans,
+			 size_t *nspans);
+
+/*
  * Sets the file's length.  Shrinking unmaps the pages past the new end
  * from every mapping of the file (private copies too, as Linux does), drops
  * them from the cache, zeroes the tail of the new last page, and truncates
