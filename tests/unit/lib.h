@@ -25,6 +25,7 @@ Suite *suite_policy(void);
 Suite *suite_pt(void);
 Suite *suite_procfmt(void);
 Suite *suite_exec(void);
+Suite *suite_hostdir(void);
 Suite *suite_reclaim(void);
 Suite *suite_swap(void);
 Suite *suite_tlb(void);

@@ -13,7 +13,7 @@ main(void)
 	Suite *(*const suites[])(void) = {
 		suite_pt,     suite_tlb,   suite_vma,   suite_mmu,
 		suite_machine, suite_policy, suite_reclaim, suite_exec, suite_procfmt, suite_swap, suite_parse,
-		suite_ctl,    suite_trace, suite_model,
+		suite_ctl,    suite_trace, suite_model, suite_hostdir,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
