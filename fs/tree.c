@@ -55,6 +55,7 @@ static const struct entry root_entries[] = {
 	{ "config", N_CONFIG_DIR, DIR_MODE },
 	{ "phys", N_PHYS_DIR, DIR_MODE },
 	{ "swap", N_SWAP_DIR, DIR_MODE },
+	{ "files", N_FILES, S_IFDIR | 0755 },
 };
 
 static const struct entry phys_entries[] = {
