@@ -475,6 +475,7 @@ static const char readme[] =
 	"  cat prog.trace > 1/trace                     # replay a trace\n"
 	"  echo '1 w 0x10000000' > trace                # PID r|w|x ADDR lines\n"
 	"  echo lru > config/policy; cat config/README\n"
+	"  cp prog.trace files/; ls -l files/           # real files, kept\n"
 	"  tail -f log\n";
 
 /* ---- the tree ---------------------------------------------------------- */
