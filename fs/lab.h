@@ -7,6 +7,8 @@
  * own lock (nodes are looked up from every FUSE thread, also for files
  * that never touch the machine); the log has its own so that the
  * machine's log sink, called with the machine lock held, can append.
+ * files.c's inode table has its own too, also taken after the machine
+ * lock, which files/ holds around file content (see files.c).
  */
 #ifndef VMLABFS_LAB_H
 #define VMLABFS_LAB_H
