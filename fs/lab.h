@@ -7,6 +7,8 @@
  * own lock (nodes are looked up from every FUSE thread, also for files
  * that never touch the machine); the log has its own so that the
  * machine's log sink, called with the machine lock held, can append.
+ * files.c's inode table has its own too, also taken after the machine
+ * lock, which files/ holds around file content (see files.c).
  */
 #ifndef VMLABFS_LAB_H
 #define VMLABFS_LAB_H
@@ -20,8 +22,16 @@
 #include "vmlab/machine.h"
 #include "vmlab/trace.h"
 
-/* What an inode is.  A node is (type, pid, arg); arg's meaning is the
- * type's: a config knob, a swap slot, a page-table path, a VA. */
+/*
+ * What an inode is.  A node is (type, pid, arg); arg's meaning is the
+ * type's: a config knob, a swap slot, a page-table path, a VA.
+ *
+ * files/ is the exception: it and everything under it have their own
+ * range of inode numbers (FILES_INO_BIT set, see files.h), kept by
+ * files.c in its own table and never in this one.  N_FILES only names the
+ * entry "files" of the root, so that tree.c lists it and its lookup can
+ * be handed to files.c.
+ */
 enum node_type {
 	N_ROOT = 1,
 	N_README,
@@ -43,6 +53,7 @@ enum node_type {
 	N_PHYS_FRAMES,
 	N_SWAP_DIR,
 	N_SWAP_SLOT,	/* arg: slot */
+	N_FILES,	/* files/: served by files.c, see above */
 	N_PID_DIR,	/* the rest have a pid */
 	N_PID_CTL,
 	N_PID_TRACE,
@@ -113,6 +124,10 @@ struct handle {
 };
 
 extern struct lab lab;
+
+/* The machine lock, around every libvmlab call and files/'s data path. */
+#define LOCK() pthread_mutex_lock(&lab.lock)
+#define UNLOCK() pthread_mutex_unlock(&lab.lock)
 
 /* Node table (node.c). */
 int nodes_init(struct lab *l);

@@ -55,6 +55,7 @@ static const struct entry root_entries[] = {
 	{ "config", N_CONFIG_DIR, DIR_MODE },
 	{ "phys", N_PHYS_DIR, DIR_MODE },
 	{ "swap", N_SWAP_DIR, DIR_MODE },
+	{ "files", N_FILES, S_IFDIR | 0755 },
 };
 
 static const struct entry phys_entries[] = {
@@ -479,6 +480,7 @@ static const char readme[] =
 	"  cat prog.trace > 1/trace                     # replay a trace\n"
 	"  echo '1 w 0x10000000' > trace                # PID r|w|x ADDR lines\n"
 	"  echo lru > config/policy; cat config/README\n"
+	"  cp prog.trace files/; ls -l files/           # real files, kept\n"
 	"  tail -f log\n";
 
 /* ---- the tree ---------------------------------------------------------- */

@@ -14,6 +14,9 @@
  * Files are opened direct_io: sizes are 0 like /proc's, and reads are not
  * cut at st_size.  Observation files are rendered at open into the handle
  * (one snapshot a reader); access files act at each read or write.
+ *
+ * files/ (real files in a backing directory) is files.c's: every request
+ * on one of its inodes (files_ino()) is handed there first thing.
  */
 #include <config.h>
 
@@ -26,9 +29,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "lab.h"
 #include "procfmt.h"
 #include "sbuf.h"
@@ -44,9 +49,6 @@
 
 struct lab lab;
 
-#define LOCK() pthread_mutex_lock(&lab.lock)
-#define UNLOCK() pthread_mutex_unlock(&lab.lock)
-
 /* ---- lookups and attributes ------------------------------------------- */
 
 static void
@@ -57,6 +59,10 @@ vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct child c;
 	int rc;
 
+	if (files_ino(parent)) {
+		files_lookup(req, parent, name);
+		return;
+	}
 	if (!node_find(&lab, parent, &dir)) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -64,9 +70,13 @@ vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	memset(&e, 0, sizeof(e));
 	LOCK();
 	rc = tree_lookup(&lab, &dir, name, &c);
-	if (rc == 0)
+	if (rc == 0 && c.type != N_FILES)
 		rc = tree_getattr(&lab, c.type, c.pid, c.arg, &e.attr);
 	UNLOCK();
+	if (rc == 0 && c.type == N_FILES) {
+		files_lookup_root(req);
+		return;
+	}
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -84,7 +94,10 @@ vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void
 vmlabfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	node_forget(&lab, ino, nlookup);
+	if (files_ino(ino))
+		files_forget(ino, nlookup);
+	else
+		node_forget(&lab, ino, nlookup);
 	fuse_reply_none(req);
 }
 
@@ -92,8 +105,12 @@ static void
 vmlabfs_forget_multi(fuse_req_t req, size_t count,
 		     struct fuse_forget_data *forgets)
 {
-	for (size_t i = 0; i < count; i++)
-		node_forget(&lab, forgets[i].ino, forgets[i].nlookup);
+	for (size_t i = 0; i < count; i++) {
+		if (files_ino(forgets[i].ino))
+			files_forget(forgets[i].ino, forgets[i].nlookup);
+		else
+			node_forget(&lab, forgets[i].ino, forgets[i].nlookup);
+	}
 	fuse_reply_none(req);
 }
 
@@ -118,14 +135,20 @@ static void
 vmlabfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	       mode_t mode, struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, no_create(parent));
+	if (files_ino(parent))
+		files_create(req, parent, name, mode, fi);
+	else
+		fuse_reply_err(req, no_create(parent));
 }
 
 static void
 vmlabfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	      mode_t mode, dev_t rdev)
 {
-	fuse_reply_err(req, no_create(parent));
+	if (files_ino(parent))
+		files_mknod(req, parent, name, mode, rdev);
+	else
+		fuse_reply_err(req, no_create(parent));
 }
 
 static void
@@ -135,6 +158,10 @@ vmlabfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node n;
 	int rc;
 
+	if (files_ino(ino)) {
+		files_getattr(req, ino);
+		return;
+	}
 	if (!node_find(&lab, ino, &n)) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -151,12 +178,16 @@ vmlabfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 /* Truncation is accepted and ignored: `echo cmd > ctl` opens with
- * O_TRUNC, and what a ctl file holds is not a length. */
+ * O_TRUNC, and what a ctl file holds is not a length.  Under files/,
+ * size, mode, owner and times are the real file's. */
 static void
 vmlabfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		struct fuse_file_info *fi)
 {
-	vmlabfs_getattr(req, ino, fi);
+	if (files_ino(ino))
+		files_setattr(req, ino, attr, to_set, fi);
+	else
+		vmlabfs_getattr(req, ino, fi);
 }
 
 /* ---- directories ------------------------------------------------------- */
@@ -180,7 +211,8 @@ dir_add(void *ctx, const char *name, mode_t mode, int type, int pid,
 	struct stat st = { .st_mode = mode };
 	size_t need;
 
-	st.st_ino = node_ino_hint(&lab, type, pid, arg);
+	st.st_ino = type == N_FILES ? FILES_ROOT_INO
+				    : node_ino_hint(&lab, type, pid, arg);
 	need = fuse_add_direntry(d->req, NULL, 0, name, NULL, 0);
 	if (d->len + need > d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 4096;
@@ -209,10 +241,15 @@ dir_add(void *ctx, const char *name, mode_t mode, int type, int pid,
 static void
 vmlabfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct dirbuf *d = calloc(1, sizeof(*d));
+	struct dirbuf *d;
 	struct node n;
 	int rc;
 
+	if (files_ino(ino)) {
+		files_opendir(req, ino, fi);
+		return;
+	}
+	d = calloc(1, sizeof(*d));
 	if (!d || !node_find(&lab, ino, &n)) {
 		free(d);
 		fuse_reply_err(req, d ? ENOENT : ENOMEM);
@@ -242,6 +279,10 @@ vmlabfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct dirbuf *d = (struct dirbuf *)(uintptr_t)fi->fh;
 
+	if (files_ino(ino)) {
+		files_readdir(req, ino, size, off, fi);
+		return;
+	}
 	if ((size_t)off >= d->len) {
 		fuse_reply_buf(req, NULL, 0);
 		return;
@@ -265,6 +306,10 @@ vmlabfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dirbuf *d = (struct dirbuf *)(uintptr_t)fi->fh;
 
+	if (files_ino(ino)) {
+		files_releasedir(req, ino, fi);
+		return;
+	}
 	pthread_mutex_lock(&d->lock);
 	pthread_mutex_unlock(&d->lock);
 	pthread_mutex_destroy(&d->lock);
@@ -384,6 +429,10 @@ vmlabfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node n;
 	int rc;
 
+	if (files_ino(ino)) {
+		files_open(req, ino, fi);
+		return;
+	}
 	if (!node_find(&lab, ino, &n)) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -425,6 +474,10 @@ handle_flush(struct handle *h)
 static void
 vmlabfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	if (files_ino(ino)) {
+		files_flush(req, ino, fi);
+		return;
+	}
 	fuse_reply_err(req, -handle_flush((struct handle *)(uintptr_t)fi->fh));
 }
 
@@ -433,6 +486,10 @@ vmlabfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 
+	if (files_ino(ino)) {
+		files_release(req, ino, fi);
+		return;
+	}
 	handle_flush(h);
 	handle_free(h);
 	fuse_reply_err(req, 0);
@@ -602,6 +659,10 @@ vmlabfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	if (off < 0) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (files_ino(ino)) {
+		files_read(req, ino, size, off, fi);
 		return;
 	}
 	if (tree_is_text(h->type)) {
@@ -853,6 +914,10 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	bool alive;
 	ssize_t rc;
 
+	if (files_ino(ino)) {
+		files_write(req, ino, buf, size, off, fi);
+		return;
+	}
 	LOCK();
 	switch (h->type) {
 	case N_CTL: case N_PID_CTL:
@@ -889,6 +954,113 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		fuse_reply_write(req, (size_t)rc);
 }
 
+/* ---- requests only files/ has (files.c) -------------------------------- */
+
+static void
+vmlabfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+	      mode_t mode)
+{
+	if (files_ino(parent))
+		files_mkdir(req, parent, name, mode);
+	else
+		fuse_reply_err(req, no_create(parent));
+}
+
+static void
+vmlabfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	if (files_ino(parent))
+		files_unlink(req, parent, name);
+	else
+		fuse_reply_err(req, no_create(parent));
+}
+
+static void
+vmlabfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	if (files_ino(parent))
+		files_rmdir(req, parent, name);
+	else
+		fuse_reply_err(req, no_create(parent));
+}
+
+/* Within files/ only: EXDEV between files/ and the rest. */
+static void
+vmlabfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	if (files_ino(parent) && files_ino(newparent))
+		files_rename(req, parent, name, newparent, newname, flags);
+	else if (files_ino(parent) || files_ino(newparent))
+		fuse_reply_err(req, EXDEV);
+	else
+		fuse_reply_err(req, no_create(parent));
+}
+
+static void
+vmlabfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		const char *name)
+{
+	if (files_ino(parent))
+		files_symlink(req, link, parent, name);
+	else
+		fuse_reply_err(req, no_create(parent));
+}
+
+static void
+vmlabfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+	     const char *newname)
+{
+	if (files_ino(newparent))
+		files_link(req, ino, newparent, newname);
+	else
+		fuse_reply_err(req, no_create(newparent));
+}
+
+/* Nothing else in the tree is a symlink. */
+static void
+vmlabfs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	if (files_ino(ino))
+		files_readlink(req, ino);
+	else
+		fuse_reply_err(req, EINVAL);
+}
+
+/* The rest of the tree has nothing to sync: 0, never ENOSYS, which would
+ * make the kernel stop sending fsync for files/ too. */
+static void
+vmlabfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+	      struct fuse_file_info *fi)
+{
+	if (files_ino(ino))
+		files_fsync(req, ino, datasync, fi);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void
+vmlabfs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+		 struct fuse_file_info *fi)
+{
+	if (files_ino(ino))
+		files_fsyncdir(req, ino, datasync, fi);
+	else
+		fuse_reply_err(req, 0);
+}
+
+/* files/: the host's figures; elsewhere what libfuse says by default. */
+static void
+vmlabfs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv = { .f_bsize = 512, .f_namemax = 255 };
+
+	if (files_ino(ino))
+		files_statfs(req, ino);
+	else
+		fuse_reply_statfs(req, &sv);
+}
+
 static void
 vmlabfs_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -914,13 +1086,23 @@ static const struct fuse_lowlevel_ops vmlabfs_ops = {
 	.write = vmlabfs_write,
 	.flush = vmlabfs_flush,
 	.release = vmlabfs_release,
+	.mkdir = vmlabfs_mkdir,
+	.unlink = vmlabfs_unlink,
+	.rmdir = vmlabfs_rmdir,
+	.rename = vmlabfs_rename,
+	.symlink = vmlabfs_symlink,
+	.link = vmlabfs_link,
+	.readlink = vmlabfs_readlink,
+	.fsync = vmlabfs_fsync,
+	.fsyncdir = vmlabfs_fsyncdir,
+	.statfs = vmlabfs_statfs,
 };
 
 /* ---- options and main -------------------------------------------------- */
 
 struct options {
 	char *frames, *mem, *swap, *state, *policy, *tlb_entries, *tlb_ways;
-	char *asid, *levels, *limit, *seed;
+	char *asid, *levels, *limit, *seed, *files;
 	int show_help;
 };
 
@@ -939,6 +1121,7 @@ static const struct fuse_opt vmlabfs_opts[] = {
 	OPT("levels=%s", levels), OPT("--levels=%s", levels),
 	OPT("limit=%s", limit), OPT("--limit=%s", limit),
 	OPT("seed=%s", seed), OPT("--seed=%s", seed),
+	OPT("files=%s", files), OPT("--files=%s", files),
 	FUSE_OPT_END
 };
 
@@ -947,7 +1130,7 @@ free_options(struct options *o)
 {
 	char **all[] = { &o->frames, &o->mem, &o->swap, &o->state, &o->policy,
 			 &o->tlb_entries, &o->tlb_ways, &o->asid, &o->levels,
-			 &o->limit, &o->seed };
+			 &o->limit, &o->seed, &o->files };
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		free(*all[i]);
@@ -968,6 +1151,8 @@ usage(const char *prog)
 	       "    swap=SIZE         swap size, 0 for none (default 256M)\n"
 	       "    state=DIR         state directory (default\n"
 	       "                      $XDG_STATE_HOME/vmlab, ~/.local/state/vmlab)\n"
+	       "    files=DIR         the directory files/ shows (default\n"
+	       "                      STATE/files, made if missing)\n"
 	       "    policy=NAME       fifo lru clock nru random aging wsclock\n"
 	       "                      opt lru2 (default clock)\n"
 	       "    tlb_entries=N     TLB entries (default 64)\n"
@@ -1075,6 +1260,30 @@ make_config(const struct options *o, struct vm_config *c)
 	return 0;
 }
 
+/* Opens files/'s backing directory: files=DIR, or STATE/files (STATE made
+ * if missing).  Prints why it could not. */
+static int
+lab_files(const struct options *o)
+{
+	char *dir = NULL;
+	int rc;
+
+	if (o->files)
+		dir = strdup(o->files);
+	else if (asprintf(&dir, "%s/files", lab.state_dir) < 0)
+		dir = NULL;
+	if (!dir)
+		return -1;
+	if (!o->files)
+		mkdir(lab.state_dir, 0700);
+	rc = files_init(dir);
+	if (rc)
+		fprintf(stderr, "vmlabfs: files directory %s: %s\n", dir,
+			strerror(-rc));
+	free(dir);
+	return rc ? -1 : 0;
+}
+
 static const struct vm_log lab_vm_log = { .fn = lab_log_sink, .ctx = &lab };
 
 /* Builds the machine; prints why it could not. */
@@ -1133,6 +1342,8 @@ main(int argc, char *argv[])
 	if (!lab.state_dir)
 		goto out_args;
 	lab.cfg.state_dir = lab.cfg.swap_pages ? lab.state_dir : NULL;
+	if (lab_files(&o))
+		goto out_args;
 	pthread_mutex_init(&lab.lock, NULL);
 	lablog_init(&lab.log);
 	if (nodes_init(&lab))
@@ -1150,6 +1361,7 @@ main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_signals;
+	files_mounted(opts.mountpoint);
 	fuse_daemonize(opts.foreground);
 	if (lab_start())
 		goto out_unmount;
@@ -1159,6 +1371,7 @@ main(int argc, char *argv[])
 		 lab.cfg.swap_pages, lab.state_dir, lab.cfg.policy,
 		 lab.cfg.tlb_entries, lab.cfg.tlb_ways,
 		 lab.cfg.asid ? ", ASIDs" : "");
+	files_log();
 	if (opts.singlethread) {
 		ret = fuse_session_loop(se);
 	} else {
@@ -1189,5 +1402,6 @@ out_args:
 	fuse_opt_free_args(&args);
 	free_options(&o);
 	free(lab.state_dir);
+	files_fini();
 	return ret ? 1 : 0;
 }

@@ -27,6 +27,7 @@ Suite *suite_procfmt(void);
 Suite *suite_exec(void);
 Suite *suite_fork(void);
 Suite *suite_pagecache(void);
+Suite *suite_hostdir(void);
 Suite *suite_reclaim(void);
 Suite *suite_swap(void);
 Suite *suite_tlb(void);
