@@ -66,10 +66,15 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "files.h"
 #include "lab.h"
+#include "procfmt.h"
+#include "vmlab/mmu.h"
+#include "vmlab/pagecache.h"
 
 #define NBUCKETS 1024
 
@@ -87,6 +92,7 @@ struct finode {
 	int data_fd;		/* the content; -1 while nobody uses it */
 	int data_acc;		/* what data_fd may do: O_RDONLY, O_WRONLY, O_RDWR */
 	unsigned data_users;	/* open files, and truncations without one */
+	struct vm_file *vf;	/* the machine's object: its page cache */
 };
 
 /* An open file, in fi->fh. */
@@ -109,7 +115,8 @@ static struct {
 	struct finode root;
 	struct finode *by_key[NBUCKETS], *by_id[NBUCKETS];
 	uint64_t next_id;
-	char *dir;		/* the backing directory, for the log */
+	char *dir;		/* the backing directory (real path) */
+	char *mnt;		/* the mount point (real path), for maps */
 	bool links_shown;	/* the mount is nosymfollow: readlink answers */
 } files = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -304,6 +311,48 @@ data_reopen(const struct finode *f, int acc, int *got)
 	return fd < 0 ? -errno : fd;
 }
 
+/* f's path under files/, for the machine's log lines: the host's name
+ * of fd with the backing directory cut off. */
+static void
+data_name(int fd, char *buf, size_t len)
+{
+	char proc[64], host[PATH_MAX];
+	size_t dl = strlen(files.dir);
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, host, sizeof(host) - 1);
+	host[n > 0 ? n : 0] = '\0';
+	if (n > 0 && !strncmp(host, files.dir, dl) && host[dl] == '/')
+		snprintf(buf, len, "%s", host + dl + 1);
+	else
+		snprintf(buf, len, "?");
+}
+
+/*
+ * Hands the machine the host file behind fd: f's page-cache object, made
+ * or found (by the host's device and inode: the file a mapping opened by
+ * name is the same object).  A writable fd replaces a read-only one the
+ * object had.  0 or -errno.  lab.lock held.
+ */
+static int
+data_attach(struct finode *f, int fd)
+{
+	struct vm_file *vf;
+	char name[PATH_MAX];
+	int rc;
+
+	data_name(fd, name, sizeof(name));
+	rc = vm_file_adopt(lab.m, fd, name, &vf);
+	if (rc)
+		return rc;
+	if (f->vf)
+		vm_file_put(vf); /* one reference an inode */
+	else
+		f->vf = vf;
+	return 0;
+}
+
 /*
  * Makes f's content reachable for one more user that reads (acc
  * O_RDONLY), writes (O_WRONLY) or both (O_RDWR).  The host decides, with
@@ -334,6 +383,11 @@ files_data_open(struct finode *f, int acc, int newfd)
 		fd = data_reopen(f, acc, &got);
 	if (fd < 0)
 		return fd;
+	rc = data_attach(f, fd);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
 	if (f->data_fd >= 0)
 		close(f->data_fd);
 	f->data_fd = fd;
@@ -348,88 +402,96 @@ files_data_close(struct finode *f)
 {
 	assert(f->data_users > 0);
 	if (--f->data_users == 0) {
+		vm_file_put(f->vf); /* its pages stay cached */
+		f->vf = NULL;
 		close(f->data_fd);
 		f->data_fd = -1;
 	}
 }
 
-/* Reads up to size bytes at off: the count (short only at the end of the
- * file) or -errno.  lab.lock held, f opened. */
+/* Reads up to size bytes at off through the page cache: the count
+ * (short only at the end of the file) or -errno.  lab.lock held, f
+ * opened. */
 ssize_t
 files_data_read(struct finode *f, void *buf, size_t size, off_t off)
 {
-	size_t done = 0;
-	ssize_t n;
-
-	assert(f->data_fd >= 0);
-	while (done < size) {
-		n = pread(f->data_fd, (char *)buf + done, size - done,
-			  off + (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return done ? (ssize_t)done : -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
+	assert(f->vf);
+	return vm_file_read(lab.m, f->vf, buf, size, (uint64_t)off);
 }
 
-/* Writes size bytes at off, growing the file as needed: the count (short
- * only when the host runs out of room) or -errno.  lab.lock held, f opened
- * for writing. */
+/* Writes size bytes at off into the page cache, growing the file as
+ * needed: the count or -errno.  lab.lock held, f opened for writing. */
 ssize_t
 files_data_write(struct finode *f, const void *buf, size_t size, off_t off)
 {
-	size_t done = 0;
-	ssize_t n;
-
-	assert(f->data_fd >= 0);
-	while (done < size) {
-		n = pwrite(f->data_fd, (const char *)buf + done, size - done,
-			   off + (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return done ? (ssize_t)done : -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
+	assert(f->vf);
+	if (f->data_acc == O_RDONLY)
+		return -EBADF;
+	return vm_file_write(lab.m, f->vf, buf, size, (uint64_t)off);
 }
 
-/* Cuts or extends (with zeros) f to size bytes.  0 or -errno.  lab.lock
- * held, f opened for writing. */
+/* Cuts or extends (with zeros) f to size bytes; pages past a new end
+ * leave every mapping.  0 or -errno.  lab.lock held, f opened for
+ * writing. */
 int
 files_data_truncate(struct finode *f, off_t size)
 {
-	assert(f->data_fd >= 0);
-	return ftruncate(f->data_fd, size) ? -errno : 0;
+	assert(f->vf);
+	return vm_file_truncate(lab.m, f->vf, (uint64_t)size);
 }
 
-/* Puts f's content (and, unless datasync, its attributes) on the host's
- * disk.  0 or -errno.  lab.lock held, f opened. */
+/* Writes f's dirty pages back and puts them on the host's disk.  0 or
+ * -errno.  lab.lock held, f opened. */
 int
 files_data_fsync(struct finode *f, int datasync)
 {
-	int rc;
-
-	assert(f->data_fd >= 0);
-	rc = datasync ? fdatasync(f->data_fd) : fsync(f->data_fd);
-	return rc ? -errno : 0;
+	(void)datasync;
+	assert(f->vf);
+	return vm_file_sync(lab.m, f->vf);
 }
 
-/* f's size in bytes, or -errno.  Open or not.  lab.lock held. */
+/* f's size in bytes, or -errno: the page cache's when the machine knows
+ * the file (it may be ahead of the host's), else the host's.  Open or
+ * not.  lab.lock held. */
 off_t
 files_data_size(struct finode *f)
 {
+	struct vm_file *vf = f->vf ? f->vf : vm_file_find(lab.m, f->dev,
+							   f->ino);
 	struct stat st;
 
+	if (vf)
+		return (off_t)vf->size;
 	if (fstat(f->data_fd >= 0 ? f->data_fd : f->fd, &st) != 0)
 		return -errno;
 	return st.st_size;
+}
+
+/* The name a file region shows in maps: MOUNTPOINT/files/PATH, the path
+ * the host gives the region's file now (renames followed, " (deleted)"
+ * after an unlink, as Linux shows it), with the host's device and inode. */
+int
+files_vma_id(const struct vm_vma *a, struct fmt_file_id *id)
+{
+	char proc[64], host[PATH_MAX];
+	size_t dl = files.dir ? strlen(files.dir) : 0;
+	ssize_t n;
+
+	if (!a->file || !files.dir)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->file->fd);
+	n = readlink(proc, host, sizeof(host) - 1);
+	if (n <= 0)
+		return -1;
+	host[n] = '\0';
+	if (strncmp(host, files.dir, dl) || host[dl] != '/')
+		return -1;
+	snprintf(id->path, sizeof(id->path), "%s/files/%s", files.mnt,
+		 host + dl + 1);
+	id->major = major(a->file->dev);
+	id->minor = minor(a->file->dev);
+	id->ino = a->file->ino;
+	return 0;
 }
 
 /* ---- attributes and names ---------------------------------------------- */
@@ -925,24 +987,54 @@ files_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_create(req, &e, fi);
 }
 
-void
-files_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-	   struct fuse_file_info *fi)
+/* A read through a bounce buffer.  lab.lock held. */
+static void
+read_copy(fuse_req_t req, struct finode *f, size_t size, off_t off)
 {
-	struct fhandle *h = handle_of(fi);
 	char *buf = malloc(size ? size : 1);
-	ssize_t n = -ENOMEM;
+	ssize_t n = buf ? files_data_read(f, buf, size, off) : -ENOMEM;
 
-	if (buf) {
-		LOCK();
-		n = files_data_read(h->f, buf, size, off);
-		UNLOCK();
-	}
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
 	free(buf);
+}
+
+/* A read replied straight from the page cache's frames, pinned until the
+ * reply is written (the machine lock is held as long); a copy when the
+ * range is too large to pin. */
+void
+files_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	   struct fuse_file_info *fi)
+{
+	struct fhandle *h = handle_of(fi);
+	size_t max = size ? vm_mem_pages((uint64_t)off, size) : 1, n = 0;
+	struct vm_mem_span *sp = malloc(max * sizeof(*sp));
+	struct iovec *iov = malloc(max * sizeof(*iov));
+	ssize_t rc = -ENOMEM;
+
+	(void)ino;
+	LOCK();
+	if (sp && iov && off >= 0)
+		rc = vm_file_pin_read(lab.m, h->f->vf, (uint64_t)off, size, sp,
+				      &n);
+	else if (off < 0)
+		rc = -EINVAL;
+	if (rc == -E2BIG)
+		read_copy(req, h->f, size, off);
+	else if (rc < 0)
+		fuse_reply_err(req, (int)-rc);
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		iov[i].iov_base = sp[i].ptr;
+		iov[i].iov_len = sp[i].len;
+	}
+	if (rc >= 0)
+		fuse_reply_iov(req, iov, (int)n);
+	vm_mem_unpin(lab.m, sp, n);
+	UNLOCK();
+	free(iov);
+	free(sp);
 }
 
 /* A write at off, or at the end under O_APPEND (whatever off the kernel
@@ -1161,6 +1253,20 @@ files_init(const char *dir)
 	return 0;
 }
 
+int
+files_set_mount(const char *mountpoint)
+{
+	free(files.mnt);
+	files.mnt = realpath(mountpoint, NULL);
+	return files.mnt ? 0 : -errno;
+}
+
+const char *
+files_dir(void)
+{
+	return files.dir;
+}
+
 void
 files_mounted(const char *mountpoint)
 {
@@ -1201,4 +1307,6 @@ files_fini(void)
 	files.root.fd = -1;
 	free(files.dir);
 	files.dir = NULL;
+	free(files.mnt);
+	files.mnt = NULL;
 }

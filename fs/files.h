@@ -51,6 +51,23 @@ int files_init(const char *dir);
  */
 void files_mounted(const char *mountpoint);
 
+/* Records where the tree will be mounted (before the mount: finding its
+ * real path after it would ask this very server), for the names file
+ * regions show in maps.  0 or -errno. */
+int files_set_mount(const char *mountpoint);
+
+/* The backing directory's real path, after files_init; else NULL. */
+const char *files_dir(void);
+
+/*
+ * procfmt's file hook: names a file region in maps and smaps as
+ * MOUNTPOINT/files/PATH (renames followed, " (deleted)" once unlinked),
+ * with the host file's device and inode.  0, or -1 when it has no name.
+ */
+struct vm_vma;
+struct fmt_file_id;
+int files_vma_id(const struct vm_vma *a, struct fmt_file_id *id);
+
 /* Logs where files/ lives and how its symlinks are shown. */
 void files_log(void);
 

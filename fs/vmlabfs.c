@@ -1342,8 +1342,10 @@ main(int argc, char *argv[])
 	if (!lab.state_dir)
 		goto out_args;
 	lab.cfg.state_dir = lab.cfg.swap_pages ? lab.state_dir : NULL;
-	if (lab_files(&o))
+	if (lab_files(&o) || files_set_mount(opts.mountpoint))
 		goto out_args;
+	lab.cfg.files_dir = files_dir();
+	fmt_set_file_hook(files_vma_id);
 	pthread_mutex_init(&lab.lock, NULL);
 	lablog_init(&lab.log);
 	if (nodes_init(&lab))

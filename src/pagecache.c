@@ -64,8 +64,15 @@ file_make(struct vm_machine *m, int fd, bool rdonly, const char *path,
 		return -e;
 	}
 	f = vm_file_find(m, st.st_dev, st.st_ino);
+	if (f && f->rdonly && !rdonly) {
+		close(f->fd); /* the host lets us write it now: keep this fd */
+		f->fd = fd;
+		f->rdonly = false;
+		fd = -1;
+	}
 	if (f) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		f->refs++;
 		*out = f;
 		return 0;

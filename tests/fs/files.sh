@@ -27,6 +27,12 @@ printf 'x\n' >"$F/a" || fail "overwrite"
 printf 'x\n' >"$T/a"
 cmp "$T/a" "$F/a" || fail "content after > (O_TRUNC)"
 expect_eq "$(stat -c %s "$F/a")" 2 "size after > (O_TRUNC)"
+# the page cache writes back: the host file has the bytes after fsync
+dirty=$(awk '$1 == "Dirty:" { print $2 }' "$MNT/meminfo")
+[ "$dirty" -gt 0 ] || fail "no dirty page-cache page after a write"
+sync "$F/a" || fail "fsync"
+expect_eq "$(awk '$1 == "Dirty:" { print $2 }' "$MNT/meminfo")" 0 \
+	"Dirty after fsync"
 cmp "$T/a" "$B/a" || fail "the backing file differs"
 
 # O_EXCL: refused on an existing name, fine on a new one
@@ -102,6 +108,7 @@ grep -q 'Directory not empty' "$T/err" || fail "ENOTEMPTY: $(cat "$T/err")"
 mv "$F/d" "$F/e" || fail "rename of a directory"
 [ ! -e "$F/d" ] || fail "the directory's old name is still there"
 expect_eq "$(cat "$F/e/sub/f")" "in d" "a file in a renamed directory"
+sync "$F/e/sub/f"
 expect_eq "$(cat "$B/e/sub/f")" "in d" "the host file in the renamed directory"
 printf one >"$F/r1"
 printf two >"$F/r2"
@@ -125,6 +132,7 @@ head -c $((5 << 20)) /dev/urandom >"$T/big"
 cp "$T/big" "$F/big" || fail "cp of 5 MiB"
 expect_eq "$(stat -c %s "$F/big")" 5242880 "size of the 5 MiB file"
 cmp "$T/big" "$F/big" || fail "the 5 MiB file read back"
+sync "$F/big"
 cmp "$T/big" "$B/big" || fail "the 5 MiB file on the host"
 dd if="$F/big" bs=4096 skip=1000 count=3 status=none >"$T/part"
 dd if="$T/big" bs=4096 skip=1000 count=3 status=none | cmp - "$T/part" ||
