@@ -24,6 +24,7 @@
 
 #include "procfmt.h"
 #include "tree.h"
+#include "vmlab/config.h"
 #include "vmlab/mm.h"
 #include "vmlab/parse.h"
 #include "vmlab/proc.h"
@@ -82,116 +83,24 @@ static const struct entry pid_entries[] = {
 
 /* ---- config knobs ------------------------------------------------------ */
 
-enum knob_kind { K_RO, K_U64, K_POLICY, K_BOOL, K_TLB };
-
-struct knob {
-	const char *name;
-	int kind;
-	size_t off; /* offset of a uint64_t (or unsigned/bool) in vm_config */
-	const char *help;
-};
-
-#define CFG(f) offsetof(struct vm_config, f)
-
-static const struct knob knobs[] = {
-	{ "frames", K_RO, CFG(frames), "physical frames (fixed at mount)" },
-	{ "levels", K_RO, CFG(levels), "page-table levels (fixed at mount)" },
-	{ "swap_pages", K_RO, CFG(swap_pages), "swap slots (fixed at mount)" },
-	{ "kernel_pages", K_RO, CFG(kernel_pages), "kernel pages" },
-	{ "policy", K_POLICY, 0, "replacement policy" },
-	{ "tlb_entries", K_TLB, CFG(tlb_entries), "TLB entries" },
-	{ "tlb_ways", K_TLB, CFG(tlb_ways), "TLB ways" },
-	{ "asid", K_BOOL, CFG(asid), "ASID-tagged TLB (1) or flush (0)" },
-	{ "strict", K_BOOL, CFG(strict), "trace replay: no on-demand mapping" },
-	{ "user_limit", K_U64, CFG(user_limit), "resident user pages, 0 = all" },
-	{ "aging_period", K_U64, CFG(aging_period), "aging: accesses/tick" },
-	{ "ws_tau", K_U64, CFG(ws_tau), "wsclock window, accesses" },
-	{ "seed", K_U64, CFG(seed), "random seed" },
-	{ "cost_tlb_hit", K_U64, CFG(cost_tlb_hit), "ns per TLB lookup" },
-	{ "cost_mem_ref", K_U64, CFG(cost_mem_ref), "ns per memory reference" },
-	{ "cost_minor_fault", K_U64, CFG(cost_minor_fault), "ns" },
-	{ "cost_major_fault", K_U64, CFG(cost_major_fault), "ns" },
-	{ "cost_swap_out", K_U64, CFG(cost_swap_out), "ns per page out" },
-};
-
-static uint64_t
-knob_get(const struct vm_config *c, const struct knob *k)
-{
-	const char *base = (const char *)c + k->off;
-
-	if (!strcmp(k->name, "levels") || !strcmp(k->name, "kernel_pages") ||
-	    k->kind == K_TLB)
-		return *(const unsigned *)(const void *)base;
-	if (k->kind == K_BOOL)
-		return *(const bool *)(const void *)base;
-	return *(const uint64_t *)(const void *)base;
-}
-
-static void
+static int
 render_knob(struct lab *l, uint64_t i, struct sbuf *sb)
 {
-	const struct knob *k = &knobs[i];
+	char value[64];
+	int rc = vm_knob_get(l->m, (unsigned)i, value, sizeof(value));
 
-	if (k->kind == K_POLICY)
-		sbuf_printf(sb, "%s\n", l->m->cfg.policy);
-	else
-		sbuf_printf(sb, "%" PRIu64 "\n", knob_get(&l->m->cfg, k));
+	if (rc)
+		return rc;
+	sbuf_printf(sb, "%s\n", value);
+	return 0;
 }
 
-int
-tree_config_set(struct lab *l, uint64_t i, const char *text, char *err,
-		size_t errlen)
+static bool
+knob_readonly(uint64_t i)
 {
-	const struct knob *k = &knobs[i];
-	struct vm_machine *m = l->m;
-	char word[64];
-	uint64_t v = 0;
-	size_t n = strcspn(text, " \t\r\n");
-	int rc = 0;
+	const struct vm_knob *k = vm_knob_at((unsigned)i);
 
-	if (k->kind == K_RO) {
-		snprintf(err, errlen, "%s is fixed at mount", k->name);
-		return -EACCES;
-	}
-	if (n == 0 || n >= sizeof(word) || text[n + strspn(text + n,
-							" \t\r\n")]) {
-		snprintf(err, errlen, "%s: one value expected", k->name);
-		return -EINVAL;
-	}
-	memcpy(word, text, n);
-	word[n] = '\0';
-	if (k->kind == K_POLICY) {
-		rc = vm_reclaim_set_policy(m, word);
-		if (rc)
-			snprintf(err, errlen, "policy: unknown '%s'", word);
-		return rc;
-	}
-	if (vm_parse_u64(word, &v)) {
-		snprintf(err, errlen, "%s: bad number '%s'", k->name, word);
-		return -EINVAL;
-	}
-	if (k->kind == K_BOOL && v > 1) {
-		rc = -EINVAL;
-	} else if (k->kind == K_BOOL && !strcmp(k->name, "asid")) {
-		rc = vm_machine_set_asid(m, v == 1);
-	} else if (k->kind == K_BOOL) {
-		*(bool *)(void *)((char *)&m->cfg + k->off) = v == 1;
-	} else if (k->kind == K_TLB) {
-		bool ent = !strcmp(k->name, "tlb_entries");
-
-		rc = v > VM_TLB_ENTRIES_MAX ? -EINVAL :
-		     vm_machine_set_tlb(m, ent ? (unsigned)v : m->cfg.tlb_entries,
-					ent ? m->cfg.tlb_ways : (unsigned)v);
-	} else if (v == 0 && (!strcmp(k->name, "aging_period") ||
-			      !strcmp(k->name, "ws_tau"))) {
-		rc = -EINVAL;
-	} else {
-		*(uint64_t *)(void *)((char *)&m->cfg + k->off) = v;
-	}
-	if (rc)
-		snprintf(err, errlen, "%s: %s not accepted (%s)", k->name, word,
-			 strerror(-rc));
-	return rc;
+	return k && k->readonly;
 }
 
 /* ---- page-table paths -------------------------------------------------- */
@@ -448,9 +357,12 @@ render_frames(struct lab *l, struct sbuf *sb)
 static void
 render_config_help(struct sbuf *sb)
 {
-	for (size_t i = 0; i < NELEM(knobs); i++)
-		sbuf_printf(sb, "%-16s %s%s\n", knobs[i].name, knobs[i].help,
-			    knobs[i].kind == K_RO ? " [read-only]" : "");
+	for (unsigned i = 0; i < vm_knob_count(); i++) {
+		const struct vm_knob *k = vm_knob_at(i);
+
+		sbuf_printf(sb, "%-16s %s%s\n", k->name, k->help,
+			    k->readonly ? " [read-only]" : "");
+	}
 }
 
 static const char readme[] =
@@ -549,10 +461,10 @@ tree_render(struct lab *l, int type, int pid, uint64_t arg, struct sbuf *sb)
 	case N_TLB: render_tlb(l, sb); break;
 	case N_PHYS_FRAMES: render_frames(l, sb); break;
 	case N_CONFIG:
-		if (arg == NELEM(knobs))
+		if (arg == vm_knob_count())
 			render_config_help(sb);
 		else
-			render_knob(l, arg, sb);
+			return render_knob(l, arg, sb);
 		break;
 	default: {
 		struct vm_proc *p = tree_proc(l, pid);
@@ -614,9 +526,7 @@ tree_getattr(struct lab *l, int type, int pid, uint64_t arg, struct stat *st)
 		return rc;
 	memset(st, 0, sizeof(*st));
 	st->st_mode = node_mode(type);
-	if (type == N_CONFIG && arg < NELEM(knobs) && knobs[arg].kind == K_RO)
-		st->st_mode = S_IFREG | 0444;
-	if (type == N_CONFIG && arg == NELEM(knobs))
+	if (type == N_CONFIG && (knob_readonly(arg) || arg == vm_knob_count()))
 		st->st_mode = S_IFREG | 0444;
 	st->st_nlink = S_ISDIR(st->st_mode) ? 2 : 1;
 	st->st_uid = getuid();
@@ -718,18 +628,16 @@ tree_lookup(struct lab *l, const struct node *dir, const char *name,
 		return lookup_in(root_entries, NELEM(root_entries), name, c);
 	case N_PHYS_DIR:
 		return lookup_in(phys_entries, NELEM(phys_entries), name, c);
-	case N_CONFIG_DIR:
-		for (size_t i = 0; i < NELEM(knobs); i++) {
-			if (!strcmp(name, knobs[i].name)) {
-				*c = (struct child){ N_CONFIG, 0, i };
-				return 0;
-			}
-		}
-		if (!strcmp(name, "README")) {
-			*c = (struct child){ N_CONFIG, 0, NELEM(knobs) };
-			return 0;
-		}
-		return -ENOENT;
+	case N_CONFIG_DIR: {
+		int i = vm_knob_lookup(name);
+
+		if (i < 0 && !strcmp(name, "README"))
+			i = (int)vm_knob_count();
+		if (i < 0)
+			return -ENOENT;
+		*c = (struct child){ N_CONFIG, 0, (uint64_t)i };
+		return 0;
+	}
 	case N_SWAP_DIR:
 		v = strtoull(name, &end, 10);
 		if (name[0] < '1' || name[0] > '9' || *end ||
@@ -794,10 +702,10 @@ tree_list(struct lab *l, const struct node *dir, add_fn *add, void *ctx)
 		list_set(phys_entries, NELEM(phys_entries), 0, add, ctx);
 		return 0;
 	case N_CONFIG_DIR:
-		add(ctx, "README", S_IFREG | 0444, N_CONFIG, 0, NELEM(knobs));
-		for (size_t i = 0; i < NELEM(knobs); i++)
-			add(ctx, knobs[i].name,
-			    S_IFREG | (knobs[i].kind == K_RO ? 0444 : 0644),
+		add(ctx, "README", S_IFREG | 0444, N_CONFIG, 0, vm_knob_count());
+		for (unsigned i = 0; i < vm_knob_count(); i++)
+			add(ctx, vm_knob_at(i)->name,
+			    S_IFREG | (knob_readonly(i) ? 0444 : 0644),
 			    N_CONFIG, 0, i);
 		return 0;
 	case N_SWAP_DIR:

@@ -33,6 +33,7 @@
 #include "procfmt.h"
 #include "sbuf.h"
 #include "tree.h"
+#include "vmlab/config.h"
 #include "vmlab/ctl.h"
 #include "vmlab/exec.h"
 #include "vmlab/mm.h"
@@ -861,7 +862,8 @@ write_simple(struct handle *h, const char *buf, size_t size)
 	memcpy(text, buf, size);
 	text[size] = '\0';
 	if (h->type == N_CONFIG) {
-		rc = tree_config_set(&lab, h->arg, text, err, sizeof(err));
+		rc = vm_knob_set(lab.m, (unsigned)h->arg, text, err,
+				 sizeof(err));
 		if (rc)
 			vm_log(&lab.m->log, VM_LOG_WARN, "config: %s", err);
 		return rc ? rc : (int)size;
