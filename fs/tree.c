@@ -22,11 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labfmt.h"
 #include "procfmt.h"
 #include "tree.h"
 #include "vmlab/config.h"
 #include "vmlab/mm.h"
 #include "vmlab/parse.h"
+#include "vmlab/probe.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 #include "vmlab/reclaim.h"
@@ -151,9 +153,6 @@ pt_is_table_entry(vm_pte_t e, int level)
 	return level > 0 && (e & VM_PTE_P) && !(e & VM_PTE_PS);
 }
 
-static const char *const level_names[] = { "PT", "PD", "PDPT", "PML4",
-					   "PML5" };
-
 static void
 render_pt_entries(struct lab *l, uint64_t tbl, int level, struct sbuf *sb)
 {
@@ -175,99 +174,11 @@ render_pt_entries(struct lab *l, uint64_t tbl, int level, struct sbuf *sb)
 		vm_pte_flags_str(e, level, flags, sizeof(flags));
 		sbuf_printf(sb, "%03x %016" PRIx64 " %s -> %s pfn %" PRIu64
 			    "\n", i, e, flags,
-			    pt_is_table_entry(e, level) ? level_names[level - 1]
+			    pt_is_table_entry(e, level) ? fmt_level_name(level - 1)
 			    : level == 0 ? "page" : level == 1 ? "2M page"
 			    : "1G page",
 			    (uint64_t)VM_PTE2PFN(e));
 	}
-}
-
-/* ---- translate/VA ------------------------------------------------------- */
-
-static const char *
-tlb_size_name(unsigned size)
-{
-	return size == VM_TLB_4K ? "4K" : size == VM_TLB_2M ? "2M" : "1G";
-}
-
-static void
-tlb_flags_str(unsigned fl, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s%s%s", fl & VM_TLB_RW ? "RW " : "R ",
-		 fl & VM_TLB_US ? "US " : "", fl & VM_TLB_D ? "D " : "",
-		 fl & VM_TLB_G ? "G " : "", fl & VM_TLB_NX ? "NX" : "");
-	len = strlen(buf);
-	if (len && buf[len - 1] == ' ')
-		buf[len - 1] = '\0';
-}
-
-static void
-render_translate(struct lab *l, struct vm_proc *p, uint64_t va,
-		 struct sbuf *sb)
-{
-	struct vm_machine *m = l->m;
-	struct vm_walk w;
-	struct vm_tlb_entry *e;
-	unsigned asid = m->cfg.asid ? p->asid : 0;
-	char flags[96];
-	bool us = true, rw = true, nx = false;
-	int rc;
-
-	sbuf_printf(sb, "va 0x%016" PRIx64 " pid %d asid %u\n", va, p->pid,
-		    asid);
-	if (!vm_pt_canonical(m, va)) {
-		sbuf_printf(sb, "fault: non-canonical address (#GP)\n");
-		return;
-	}
-	rc = vm_pt_walk(m, p, va, 0, 0, &w);
-	for (int lv = w.top; lv >= w.level; lv--) {
-		vm_pte_t x = *w.pte[lv];
-
-		vm_pte_flags_str(x, lv, flags, sizeof(flags));
-		sbuf_printf(sb, "%-4s index %3" PRIu64 " (0x%03" PRIx64
-			    ") entry 0x%016" PRIx64 " %s\n", level_names[lv],
-			    (uint64_t)VM_PX(lv, va), (uint64_t)VM_PX(lv, va),
-			    x, !x ? "(empty)" : VM_PTE_IS_SWAP(x) ? "(swap entry)"
-			    : flags);
-		us = us && (x & VM_PTE_US);
-		rw = rw && (x & VM_PTE_RW);
-		nx = nx || (x & VM_PTE_NX);
-	}
-	if (rc == 0 && (*w.pte[w.level] & VM_PTE_P)) {
-		uint64_t pfn = VM_PTE2PFN(*w.pte[w.level]) &
-			       ~((1ull << (9 * w.level)) - 1);
-
-		sbuf_printf(sb, "physical 0x%" PRIx64 " (pfn %" PRIu64
-			    ", %s page)\n",
-			    (pfn << 12) + (va & (VM_LEVEL_SIZE(w.level) - 1)),
-			    pfn + ((va & (VM_LEVEL_SIZE(w.level) - 1)) >> 12),
-			    w.level == 0 ? "4K" : w.level == 1 ? "2M" : "1G");
-		sbuf_printf(sb, "access: user %s, write %s, exec %s\n",
-			    us ? "yes" : "no (US=0: a user access faults)",
-			    rw ? "yes" : "no (RW=0)",
-			    nx ? "no (NX=1)" : "yes");
-	} else if (VM_PTE_IS_SWAP(*w.pte[w.level])) {
-		sbuf_printf(sb, "fault: not present, swapped out to slot %"
-			    PRIu64 " (a major fault on access)\n",
-			    (uint64_t)VM_SWP_SLOT(*w.pte[w.level]));
-	} else {
-		struct vm_vma *a = vm_vma_find(&p->vmas, va);
-
-		sbuf_printf(sb, "fault: not present at %s (%s)\n",
-			    level_names[w.level],
-			    a ? "demand zero on access"
-			      : "no mapping: SIGSEGV on access");
-	}
-	e = vm_tlb_peek(&m->cpu.tlb, asid, va);
-	if (!e) {
-		sbuf_printf(sb, "tlb: miss\n");
-		return;
-	}
-	tlb_flags_str(e->flags, flags, sizeof(flags));
-	sbuf_printf(sb, "tlb: hit set %u way %u pfn %" PRIu64 " size %s %s\n",
-		    (unsigned)((e - m->cpu.tlb.e) / m->cpu.tlb.ways),
-		    (unsigned)((e - m->cpu.tlb.e) % m->cpu.tlb.ways), e->pfn,
-		    tlb_size_name(e->size), flags);
 }
 
 /* ---- machine-wide text ------------------------------------------------- */
@@ -285,11 +196,11 @@ render_tlb(struct lab *l, struct sbuf *sb)
 
 		if (!(e->flags & VM_TLB_V))
 			continue;
-		tlb_flags_str(e->flags, flags, sizeof(flags));
+		fmt_tlb_flags(e->flags, flags, sizeof(flags));
 		sbuf_printf(sb, "%-4u %-3u %-4u %016" PRIx64 " %-12" PRIu64
 			    " %-4s %s\n", i / t->ways, i % t->ways, e->asid,
 			    e->tag << (9 * e->size), e->pfn,
-			    tlb_size_name(e->size), flags);
+			    fmt_tlb_size(e->size), flags);
 	}
 }
 
@@ -417,6 +328,7 @@ render_pid(struct lab *l, struct vm_proc *p, int type, uint64_t arg,
 	   struct sbuf *sb)
 {
 	struct vm_machine *m = l->m;
+	struct vm_xlate x;
 	int64_t tbl;
 	int level;
 
@@ -437,10 +349,9 @@ render_pid(struct lab *l, struct vm_proc *p, int type, uint64_t arg,
 		render_pt_entries(l, (uint64_t)tbl, level, sb);
 		return 0;
 	case N_XLATE:
-		if (p->state == VM_PROC_ZOMBIE)
-			return -ENOENT;
-		render_translate(l, p, arg, sb);
-		return 0;
+		if (vm_probe_translate(m, p, arg, &x))
+			return -ENOENT;	/* a zombie has no tables */
+		return fmt_translate(&x, p->pid, sb);
 	default:
 		return -ENOENT;
 	}

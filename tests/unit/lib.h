@@ -23,6 +23,7 @@ Suite *suite_mmu(void);
 Suite *suite_model(void);
 Suite *suite_parse(void);
 Suite *suite_policy(void);
+Suite *suite_probe(void);
 Suite *suite_pt(void);
 Suite *suite_procfmt(void);
 Suite *suite_exec(void);
