@@ -25,6 +25,7 @@
 #include "labfmt.h"
 #include "procfmt.h"
 #include "tree.h"
+#include "vmlab/census.h"
 #include "vmlab/config.h"
 #include "vmlab/mm.h"
 #include "vmlab/parse.h"
@@ -221,23 +222,23 @@ add_mapper(void *ctx, struct vm_proc *p, uint64_t va)
 	return 0;
 }
 
-/* The frame's flags as words joined by ',', or "-". */
+/* The frame's list places and own bits as words joined by ',', or "-". */
 static void
-put_frame_flags(struct sbuf *sb, unsigned flags)
+put_frame_flags(struct sbuf *sb, const struct vm_frame_info *fi)
 {
-	static const struct {
-		unsigned bit;
+	const struct {
+		bool set;
 		const char *name;
-	} names[] = {
-		{ VM_FF_LRU, "lru" }, { VM_FF_ACTIVE, "active" },
-		{ VM_FF_SWAPCACHE, "swapcache" }, { VM_FF_DIRTY, "dirty" },
-		{ VM_FF_PINNED, "pinned" }, { VM_FF_REFERENCED, "referenced" },
+	} words[] = {
+		{ fi->lru, "lru" }, { fi->active, "active" },
+		{ fi->swapcache, "swapcache" }, { fi->flag_dirty, "dirty" },
+		{ fi->pinned, "pinned" }, { fi->flag_referenced, "referenced" },
 	};
 	int n = 0;
 
-	for (size_t i = 0; i < NELEM(names); i++)
-		if (flags & names[i].bit)
-			sbuf_printf(sb, "%s%s", n++ ? "," : "", names[i].name);
+	for (size_t i = 0; i < NELEM(words); i++)
+		if (words[i].set)
+			sbuf_printf(sb, "%s%s", n++ ? "," : "", words[i].name);
 	if (!n)
 		sbuf_put(sb, "-", 1);
 }
@@ -246,21 +247,22 @@ static void
 render_frames(struct lab *l, struct sbuf *sb)
 {
 	struct vm_phys *ph = &l->m->phys;
+	struct vm_frame_info fi;
 
 	sbuf_printf(sb, "%-8s %-7s %-8s %s %s\n", "pfn", "use", "refcount",
 		    "mappers", "flags");
 	for (uint64_t pfn = 0; pfn < ph->nframes; pfn++) {
-		const struct vm_frame *f = vm_phys_frame(ph, pfn);
 		struct mappers mp = { .sb = sb };
-		unsigned refs = f->use == VM_FRAME_PT ? f->nent : f->mapcount;
 
+		vm_frame_census(l->m, pfn, &fi);
 		sbuf_printf(sb, "%-8" PRIu64 " %-7s %-8u ", pfn,
-			    use_names[f->use], refs);
+			    use_names[fi.use],
+			    fi.use == VM_FRAME_PT ? fi.entries : fi.mapcount);
 		vm_rmap_each(ph, pfn, add_mapper, &mp);
 		if (!mp.n)
 			sbuf_put(sb, "-", 1);
 		sbuf_put(sb, " ", 1);
-		put_frame_flags(sb, f->flags);
+		put_frame_flags(sb, &fi);
 		sbuf_put(sb, "\n", 1);
 	}
 }

@@ -16,6 +16,7 @@
 #include "vmlab/reclaim.h"
 #include "vmlab/swap.h"
 
+Suite *suite_census(void);
 Suite *suite_config(void);
 Suite *suite_ctl(void);
 Suite *suite_machine(void);

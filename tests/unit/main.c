@@ -14,7 +14,8 @@ main(void)
 		suite_pt,      suite_tlb,     suite_vma,     suite_mmu,
 		suite_machine, suite_config,  suite_policy,  suite_reclaim,
 		suite_exec,    suite_procfmt, suite_swap,    suite_parse,
-		suite_ctl,     suite_trace,   suite_probe,   suite_model,
+		suite_ctl,     suite_trace,   suite_probe,   suite_census,
+		suite_model,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
