@@ -29,6 +29,7 @@ Suite *suite_pt(void);
 Suite *suite_procfmt(void);
 Suite *suite_exec(void);
 Suite *suite_reclaim(void);
+Suite *suite_session(void);
 Suite *suite_swap(void);
 Suite *suite_tlb(void);
 Suite *suite_trace(void);

@@ -15,7 +15,7 @@ main(void)
 		suite_machine, suite_config,  suite_policy,  suite_reclaim,
 		suite_exec,    suite_procfmt, suite_swap,    suite_parse,
 		suite_ctl,     suite_trace,   suite_probe,   suite_census,
-		suite_model,
+		suite_session, suite_model,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
