@@ -723,6 +723,7 @@ static int
 write_simple(struct handle *h, const char *buf, size_t size)
 {
 	char text[64], err[256];
+	struct vm_proc *p;
 	uint64_t v;
 	int rc;
 
@@ -744,10 +745,9 @@ write_simple(struct handle *h, const char *buf, size_t size)
 		       h->pid, text);
 		return -EINVAL;
 	}
-	if (!tree_proc(&lab, h->pid))
-		return -ESRCH;
-	tree_proc(&lab, h->pid)->limit = v;
-	return (int)size;
+	p = tree_proc(&lab, h->pid);
+	rc = p ? vm_proc_set_limit(lab.m, p, v) : -ESRCH;
+	return rc ? rc : (int)size;
 }
 
 static void
