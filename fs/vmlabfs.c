@@ -756,7 +756,6 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 {
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 	struct vm_proc *p;
-	bool alive;
 	ssize_t rc;
 
 	LOCK();
@@ -772,15 +771,10 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		break;
 	case N_PID_MEM:
 		p = tree_proc(&lab, h->pid);
-		alive = p && p->state != VM_PROC_ZOMBIE;
 		rc = p ? vm_mem_write(lab.m, p, (uint64_t)off, buf, size)
 		       : -ESRCH;
 		if (rc < 0 && p)
 			rc = -mem_errno((int)rc);
-		/* memory and swap ran out during this write and the OOM
-		 * killer took p: ENOMEM, not a short count */
-		if (alive && p->state == VM_PROC_ZOMBIE)
-			rc = -ENOMEM;
 		break;
 	case N_CONFIG: case N_PID_LIMIT:
 		rc = write_simple(h, buf, size);

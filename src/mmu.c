@@ -351,7 +351,13 @@ ssize_t
 vm_mem_write(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 	     const void *buf, size_t len)
 {
-	return mem_rw(m, p, va, NULL, buf, len);
+	bool alive = p->state != VM_PROC_ZOMBIE;
+	ssize_t n = mem_rw(m, p, va, NULL, buf, len);
+
+	/* only the OOM killer ends p here: its accesses are not its own */
+	if (alive && p->state == VM_PROC_ZOMBIE)
+		return -ENOMEM;
+	return n;
 }
 
 /* One load or store of size bytes; the bytes after a page end go through

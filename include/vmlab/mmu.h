@@ -108,7 +108,12 @@ int vm_access_bytes(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 ssize_t vm_mem_read(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 		    void *buf, size_t len);
 
-/* The same for stores: a write to a read-only page fails. */
+/*
+ * The same for stores: a write to a read-only page fails.  When memory
+ * and swap run out during the write and the OOM killer takes p itself,
+ * the write fails with -ENOMEM even if some bytes were stored: the
+ * process they were for is gone.
+ */
 ssize_t vm_mem_write(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 		     const void *buf, size_t len);
 
