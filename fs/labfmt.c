@@ -4,8 +4,9 @@
  * translate/VA, line by line:
  *
  *   va 0x<16 hex> pid <pid> asid <asid>
- *   <level> index <3 dec> (0x<3 hex>) entry 0x<16 hex> <flags|(empty)|(swap entry)>
- *                                          one per entry, root first
+ *   <level> index <dec> (0x<hex>) entry 0x<16 hex> <flags>
+ *                    one per entry, root first; the flags are (empty)
+ *                    for 0 and (swap entry) for a swap entry
  *   physical 0x<pa> (pfn <pfn>, <4K|2M|1G> page)     when present, then
  *   access: user yes|no (...), write yes|no (...), exec yes|no (...)
  *   fault: not present, swapped out to slot <slot> (a major fault on access)
@@ -60,12 +61,16 @@ put_steps(const struct vm_xlate *x, struct sbuf *sb)
 
 	for (int lv = x->top; lv >= x->level; lv--) {
 		const struct vm_xlate_step *s = &x->step[lv];
+		const char *words = flags;
 
 		vm_pte_flags_str(s->entry, lv, flags, sizeof(flags));
+		if (!s->entry)
+			words = "(empty)";
+		else if (VM_PTE_IS_SWAP(s->entry))
+			words = "(swap entry)";
 		sbuf_printf(sb, "%-4s index %3u (0x%03x) entry 0x%016" PRIx64
 			    " %s\n", fmt_level_name(lv), s->index, s->index,
-			    s->entry, !s->entry ? "(empty)"
-			    : VM_PTE_IS_SWAP(s->entry) ? "(swap entry)" : flags);
+			    s->entry, words);
 	}
 }
 

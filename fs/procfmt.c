@@ -1010,10 +1010,12 @@ data_flags(const struct vm_frame_info *fi)
 		u |= BIT(FMT_KPF_REFERENCED);
 	if (fi->dirty)
 		u |= BIT(FMT_KPF_DIRTY);
+	if (fi->compound == VM_COMPOUND_HEAD)
+		u |= BIT(FMT_KPF_COMPOUND_HEAD);
+	if (fi->compound == VM_COMPOUND_TAIL)
+		u |= BIT(FMT_KPF_COMPOUND_TAIL);
 	if (fi->compound != VM_COMPOUND_NONE)
-		u |= BIT(fi->compound == VM_COMPOUND_HEAD ? FMT_KPF_COMPOUND_HEAD
-						  : FMT_KPF_COMPOUND_TAIL) |
-		     BIT(fi->hugetlb ? FMT_KPF_HUGE : FMT_KPF_THP);
+		u |= BIT(fi->hugetlb ? FMT_KPF_HUGE : FMT_KPF_THP);
 	return u;
 }
 

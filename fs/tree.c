@@ -175,7 +175,8 @@ render_pt_entries(struct lab *l, uint64_t tbl, int level, struct sbuf *sb)
 		vm_pte_flags_str(e, level, flags, sizeof(flags));
 		sbuf_printf(sb, "%03x %016" PRIx64 " %s -> %s pfn %" PRIu64
 			    "\n", i, e, flags,
-			    pt_is_table_entry(e, level) ? fmt_level_name(level - 1)
+			    pt_is_table_entry(e, level)
+				    ? fmt_level_name(level - 1)
 			    : level == 0 ? "page" : level == 1 ? "2M page"
 			    : "1G page",
 			    (uint64_t)VM_PTE2PFN(e));
@@ -615,7 +616,8 @@ tree_list(struct lab *l, const struct node *dir, add_fn *add, void *ctx)
 		list_set(phys_entries, NELEM(phys_entries), 0, add, ctx);
 		return 0;
 	case N_CONFIG_DIR:
-		add(ctx, "README", S_IFREG | 0444, N_CONFIG, 0, vm_knob_count());
+		add(ctx, "README", S_IFREG | 0444, N_CONFIG, 0,
+		    vm_knob_count());
 		for (unsigned i = 0; i < vm_knob_count(); i++)
 			add(ctx, vm_knob_at(i)->name,
 			    S_IFREG | (knob_readonly(i) ? 0444 : 0644),

@@ -40,7 +40,7 @@ struct look {
 	uint64_t pfn;
 	bool young, dirty;	/* A, D in an entry that maps it */
 	bool hugetlb;		/* mapped in a huge= region */
-	int level;		/* leaf level of its mappings, -1: none found */
+	int level;		/* leaf level of its mappings, -1: none */
 };
 
 static int

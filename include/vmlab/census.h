@@ -39,15 +39,15 @@ struct vm_frame_info {
 	uint32_t entries;	/* a table frame's non-zero entries */
 	bool lru;		/* on the replacement policy's lists */
 	bool active;		/* on the active list */
-	bool swapcache;		/* a swap slot holds an up-to-date copy */
+	bool swapcache;		/* its swap slot holds the same data */
 	bool pinned;		/* may not be evicted now */
-	bool dirty;		/* its own bit, or D in an entry mapping it */
-	bool referenced;	/* its own bit, or A in an entry mapping it */
+	bool dirty;		/* its own bit, or D in an entry to it */
+	bool referenced;	/* its own bit, or A in an entry to it */
 	bool flag_dirty;	/* the frame's own dirty bit (page cache) */
 	bool flag_referenced;	/* the frame's own referenced bit */
 	bool shmem;		/* anonymous, mapped in a shared region */
 	int compound;		/* enum vm_frame_compound */
-	bool hugetlb;		/* a huge page of a huge= region, else THP */
+	bool hugetlb;		/* of a huge= region, else a THP */
 	uint64_t head;		/* a tail's head frame, else the frame */
 };
 
@@ -71,7 +71,7 @@ struct vm_frame_totals {
 	uint64_t shmem;		/* anonymous frames of shared regions */
 	uint64_t file;		/* page-cache frames */
 	uint64_t swapcached;	/* frames with an up-to-date swap copy */
-	uint64_t file_dirty;	/* page-cache frames newer than their file */
+	uint64_t file_dirty;	/* page-cache frames newer than files */
 };
 
 /*

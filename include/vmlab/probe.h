@@ -60,7 +60,7 @@ struct vm_xlate_tlb {
  */
 struct vm_xlate {
 	uint64_t va;
-	unsigned asid;		/* the tag a lookup uses: p's, 0 without ASIDs */
+	unsigned asid;		/* a lookup's tag: p's, 0 without ASIDs */
 	bool canonical;
 	int top;		/* the root's level: levels - 1 */
 	int level;		/* the last level the walk reached */

@@ -66,8 +66,9 @@ dd if="$T/small" of="$MNT/$small/mem" bs=64K seek=$((0x10000000 / 65536)) \
 	conv=notrunc 2>/dev/null || fail "dd write small"
 echo 16 >"$MNT/$small/limit" || fail "limit 16"
 expect_eq "$(cat "$MNT/$small/limit")" 16 "limit"
-expect_eq "$(awk '/^VmRSS:/ { print $2 }' "$MNT/$small/status")" 64 "VmRSS under the limit"
-expect_eq "$(awk '/^VmSwap:/ { print $2 }' "$MNT/$small/status")" 192 "VmSwap under the limit"
+status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "$MNT/$small/status"; }
+expect_eq "$(status_kb VmRSS)" 64 "VmRSS under the limit"
+expect_eq "$(status_kb VmSwap)" 192 "VmSwap under the limit"
 dd if="$MNT/$small/mem" of="$T/small.back" bs=64K \
 	skip=$((0x10000000 / 65536)) count=4 2>/dev/null || fail "dd read small"
 cmp "$T/small" "$T/small.back" || fail "data differs under the limit"

@@ -71,7 +71,8 @@ START_TEST(test_census_anon)
 {
 	struct vm_machine *m = census_machine();
 	struct vm_proc *p = census_lab(m);
-	uint64_t dirty = pfn_of(m, p, A_BASE), clean = pfn_of(m, p, A_BASE + 4096);
+	uint64_t dirty = pfn_of(m, p, A_BASE);
+	uint64_t clean = pfn_of(m, p, A_BASE + 4096);
 	struct vm_frame_info fi;
 	struct vm_walk w;
 

@@ -180,10 +180,11 @@ START_TEST(test_config_knob_errors)
 	knob_expect(m, "seed", longword, -EINVAL, "seed: one value expected");
 	longword[63] = '\0';
 	knob_expect(m, "seed", longword, -EINVAL,
-		    "seed: bad number '"
-		    "111111111111111111111111111111111111111111111111111111111111111'");
+		    "seed: bad number '111111111111111111111111111111"
+		    "111111111111111111111111111111111'");
 	knob_expect(m, "policy", "magic", -EINVAL, "policy: unknown 'magic'");
-	knob_expect(m, "policy", "lru x", -EINVAL, "policy: one value expected");
+	knob_expect(m, "policy", "lru x", -EINVAL,
+		    "policy: one value expected");
 	knob_expect(m, "seed", "1x", -EINVAL, "seed: bad number '1x'");
 	knob_expect(m, "strict", "x", -EINVAL, "strict: bad number 'x'");
 	knob_expect(m, "strict", "2", -EINVAL,

@@ -238,7 +238,8 @@ START_TEST(test_probe_no_region)
 	text = xlate_text(&x, q->pid);
 	ck_assert_str_eq(text,
 			 "va 0x0000000010000000 pid 2 asid 2\n"
-			 "PML4 index   0 (0x000) entry 0x0000000000000000 (empty)\n"
+			 "PML4 index   0 (0x000) entry "
+			 "0x0000000000000000 (empty)\n"
 			 "fault: not present at PML4 (no mapping: SIGSEGV on "
 			 "access)\n"
 			 "tlb: miss\n");

@@ -198,7 +198,8 @@ START_TEST(test_reclaim_set_limit_swaps)
 	t_map(m, q, BASE, 4 * 4096, RW);
 	ck_assert_int_eq(vm_touch(m, q, BASE, 4 * 4096, VM_ACC_W), 0);
 	for (uint64_t i = 0; i < 16; i++)
-		ck_assert_int_eq(vm_store(m, p, BASE + i * 4096, 8, i + 100), 0);
+		ck_assert_int_eq(vm_store(m, p, BASE + i * 4096, 8, i + 100),
+				 0);
 	ck_assert_uint_eq(p->charged, 16);
 	/* a limit above the charge, or none, evicts nothing */
 	ck_assert_int_eq(vm_proc_set_limit(m, p, 20), 0);
