@@ -32,7 +32,6 @@
 #include "vmlab/probe.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
-#include "vmlab/reclaim.h"
 #include "vmlab/swap.h"
 
 #define DIR_MODE (S_IFDIR | 0555)
