@@ -7,8 +7,8 @@
  * decide it (see the case table in probe.h), from the same entries.
  *
  * Rights: an entry pointing at a lower table carries RW, US and NX as
- * well as the leaf, and the MMU combines them all: RW and US must be set
- * at every level, NX at any level forbids fetches.
+ * well as the leaf, and the MMU combines them all (vm_mmu_walk_rights():
+ * RW and US must be set at every level, NX at any level forbids fetches).
  */
 #include <config.h>
 
@@ -16,29 +16,29 @@
 #include <string.h>
 
 #include "vmlab/machine.h"
+#include "vmlab/mmu.h"
 #include "vmlab/probe.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 #include "vmlab/tlb.h"
 #include "vmlab/vma.h"
 
-/* Copies the walk's entries and folds their rights into x. */
+/* Copies the walk's entries into x, with the rights they grant. */
 static void
 probe_steps(struct vm_xlate *x, const struct vm_walk *w)
 {
+	unsigned rights = vm_mmu_walk_rights(w);
+
 	x->top = w->top;
 	x->level = w->level;
-	x->user = x->write = x->exec = true;
 	for (int l = w->top; l >= w->level; l--) {
-		vm_pte_t e = *w->pte[l];
-
 		x->step[l].index = (unsigned)VM_PX(l, x->va);
-		x->step[l].entry = e;
+		x->step[l].entry = *w->pte[l];
 		x->step[l].table = w->tbl[l];
-		x->user = x->user && (e & VM_PTE_US);
-		x->write = x->write && (e & VM_PTE_RW);
-		x->exec = x->exec && !(e & VM_PTE_NX);
 	}
+	x->user = (rights & VM_TLB_US) != 0;
+	x->write = (rights & VM_TLB_RW) != 0;
+	x->exec = !(rights & VM_TLB_NX);
 }
 
 /* The outcome of the walk, from the last entry it reached. */
