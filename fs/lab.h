@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "vmlab/machine.h"
+#include "vmlab/session.h"
 #include "vmlab/trace.h"
 
 /*
@@ -118,9 +119,7 @@ struct handle {
 	struct vm_trace_parser *tp; /* PID/trace and trace */
 	const char *why;	/* trace: why the replay stopped */
 	bool reported;		/* trace: the stop is in the log already */
-	uint64_t wlines;	/* lines written so far, for messages */
-	char *carry;		/* ctl: a last line still without newline */
-	size_t clen, ccap;
+	struct vm_ctl_session ctl; /* ctl and PID/ctl */
 };
 
 extern struct lab lab;

@@ -79,6 +79,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmlab/census.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
 #include "vmlab/phys.h"
@@ -680,115 +681,6 @@ fmt_cmdline(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 
 /* ---- frames: meminfo and vmstat ------------------------------------ */
 
-/* What a look along a frame's reverse map found. */
-struct frame_look {
-	struct vm_machine *m;
-	uint64_t pfn;
-	bool young, dirty; /* A, D in a PTE that maps it */
-	bool shared;	   /* mapped in a shared anonymous region */
-	bool hugetlb;	   /* mapped in a huge= region */
-	int level;	   /* leaf level of its mappings, -1: none found */
-};
-
-static int
-look_one(void *arg, struct vm_proc *p, uint64_t va)
-{
-	struct frame_look *l = arg;
-	const struct vm_vma *a;
-	struct vm_walk w;
-	uint64_t pte;
-
-	if (is_zombie(p) || vm_pt_walk(l->m, p, va, 0, 0, &w) != 0)
-		return 0;
-	pte = *w.pte[w.level];
-	if (!(pte & VM_PTE_P) || VM_PTE2PFN(pte) != l->pfn)
-		return 0;
-	l->young |= (pte & VM_PTE_A) != 0;
-	l->dirty |= (pte & VM_PTE_D) != 0;
-	l->level = w.level;
-	a = vm_vma_find(&p->vmas, va);
-	if (a) {
-		l->shared |= vma_shared_anon(a);
-		l->hugetlb |= (a->flags & VMA_HUGE) != 0;
-	}
-	return 0;
-}
-
-/* Follows frame pfn's reverse map; O(mapcount) walks, no change. */
-static void
-frame_look(struct vm_machine *m, uint64_t pfn, struct frame_look *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->m = m;
-	l->pfn = pfn;
-	l->level = -1;
-	vm_rmap_each(&m->phys, pfn, look_one, l);
-}
-
-/* True when the first mapper of pfn maps it in a shared anonymous
- * region: a look at one rmap entry, no walk. */
-static bool
-frame_is_shmem(const struct vm_machine *m, const struct vm_frame *f)
-{
-	const struct vm_rmap *r;
-	const struct vm_vma *a;
-
-	if (f->use != VM_FRAME_ANON || !f->rmap)
-		return false;
-	r = &m->phys.rmap[f->rmap];
-	if (!r->proc || is_zombie(r->proc))
-		return false;
-	a = vm_vma_find(&r->proc->vmas, r->va);
-	return a && vma_shared_anon(a);
-}
-
-/* The frame table summed as meminfo and vmstat show it; pages. */
-struct census {
-	uint64_t lru[2][2]; /* [file][active] */
-	uint64_t unevictable, anon_mapped, file_mapped, shmem, file;
-	uint64_t swapcached, dirty;
-};
-
-static void
-census_frame(struct vm_machine *m, uint64_t pfn, struct census *c)
-{
-	const struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
-	bool file = f->use == VM_FRAME_FILE;
-	bool shmem = frame_is_shmem(m, f);
-	struct frame_look l;
-
-	if (f->use != VM_FRAME_ANON && !file)
-		return;
-	if (f->pin)
-		c->unevictable++;
-	else if (f->flags & VM_FF_LRU)
-		c->lru[file][(f->flags & VM_FF_ACTIVE) != 0]++;
-	if (f->obj && f->obj->kind == VM_POBJ_SWAP)
-		c->swapcached++;
-	c->shmem += shmem;
-	if (f->mapcount)
-		*(file || shmem ? &c->file_mapped : &c->anon_mapped) += 1;
-	if (!file)
-		return;
-	c->file++;
-	if (f->flags & VM_FF_DIRTY) {
-		c->dirty++;
-	} else if (f->mapcount) {
-		frame_look(m, pfn, &l);
-		c->dirty += l.dirty;
-	}
-}
-
-/* One pass over the frame table: O(frames), plus walks for mapped
- * file pages that are not yet known dirty. */
-static void
-census(struct vm_machine *m, struct census *c)
-{
-	memset(c, 0, sizeof(*c));
-	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++)
-		census_frame(m, pfn, c);
-}
-
 /* Pages Linux would charge to Committed_AS: private writable and
  * shared anonymous regions of live processes. */
 static uint64_t
@@ -831,10 +723,10 @@ put_meminfo_kb(struct sbuf *sb, const char *key, uint64_t pages)
 /* MemTotal .. Mlocked. */
 static void
 put_meminfo_lru(struct sbuf *sb, const struct vm_machine *m,
-		const struct census *c)
+		const struct vm_frame_totals *c)
 {
-	uint64_t act = c->lru[0][1] + c->lru[1][1];
-	uint64_t inact = c->lru[0][0] + c->lru[1][0];
+	uint64_t act = c->active_anon + c->active_file;
+	uint64_t inact = c->inactive_anon + c->inactive_file;
 
 	put_meminfo_kb(sb, "MemTotal:", m->phys.nframes);
 	put_meminfo_kb(sb, "MemFree:", m->phys.nfree);
@@ -844,24 +736,25 @@ put_meminfo_lru(struct sbuf *sb, const struct vm_machine *m,
 	put_meminfo_kb(sb, "SwapCached:", c->swapcached);
 	put_meminfo_kb(sb, "Active:", act);
 	put_meminfo_kb(sb, "Inactive:", inact);
-	put_meminfo_kb(sb, "Active(anon):", c->lru[0][1]);
-	put_meminfo_kb(sb, "Inactive(anon):", c->lru[0][0]);
-	put_meminfo_kb(sb, "Active(file):", c->lru[1][1]);
-	put_meminfo_kb(sb, "Inactive(file):", c->lru[1][0]);
+	put_meminfo_kb(sb, "Active(anon):", c->active_anon);
+	put_meminfo_kb(sb, "Inactive(anon):", c->inactive_anon);
+	put_meminfo_kb(sb, "Active(file):", c->active_file);
+	put_meminfo_kb(sb, "Inactive(file):", c->inactive_file);
 	put_meminfo_kb(sb, "Unevictable:", c->unevictable);
 	put_meminfo_kb(sb, "Mlocked:", 0);
 }
 
 /* SwapTotal .. Committed_AS. */
 static void
-put_meminfo_use(struct sbuf *sb, struct vm_machine *m, const struct census *c)
+put_meminfo_use(struct sbuf *sb, struct vm_machine *m,
+		const struct vm_frame_totals *c)
 {
 	uint64_t swap, used;
 
 	swap_usage(m, &swap, &used);
 	put_meminfo_kb(sb, "SwapTotal:", swap);
 	put_meminfo_kb(sb, "SwapFree:", swap - used);
-	put_meminfo_kb(sb, "Dirty:", c->dirty);
+	put_meminfo_kb(sb, "Dirty:", c->file_dirty);
 	put_meminfo_kb(sb, "Writeback:", 0);
 	put_meminfo_kb(sb, "AnonPages:", c->anon_mapped);
 	put_meminfo_kb(sb, "Mapped:", c->file_mapped);
@@ -908,9 +801,9 @@ put_meminfo_kernel(struct sbuf *sb, const struct vm_machine *m)
 int
 fmt_meminfo(struct vm_machine *m, struct sbuf *sb)
 {
-	struct census c;
+	struct vm_frame_totals c;
 
-	census(m, &c);
+	vm_frame_totals(m, &c);
 	put_meminfo_lru(sb, m, &c);
 	put_meminfo_use(sb, m, &c);
 	put_meminfo_kernel(sb, m);
@@ -920,22 +813,22 @@ fmt_meminfo(struct vm_machine *m, struct sbuf *sb)
 /* The nr_* lines, in the order of Linux's vmstat_text. */
 static void
 put_vmstat_gauges(struct sbuf *sb, const struct vm_machine *m,
-		  const struct census *c)
+		  const struct vm_frame_totals *c)
 {
 	const struct {
 		const char *name;
 		uint64_t v;
 	} g[] = {
 		{"nr_free_pages", m->phys.nfree},
-		{"nr_inactive_anon", c->lru[0][0]},
-		{"nr_active_anon", c->lru[0][1]},
-		{"nr_inactive_file", c->lru[1][0]},
-		{"nr_active_file", c->lru[1][1]},
+		{"nr_inactive_anon", c->inactive_anon},
+		{"nr_active_anon", c->active_anon},
+		{"nr_inactive_file", c->inactive_file},
+		{"nr_active_file", c->active_file},
 		{"nr_unevictable", c->unevictable},
 		{"nr_anon_pages", c->anon_mapped},
 		{"nr_mapped", c->file_mapped},
 		{"nr_file_pages", c->file + c->shmem},
-		{"nr_dirty", c->dirty},
+		{"nr_dirty", c->file_dirty},
 		{"nr_shmem", c->shmem},
 		{"nr_page_table_pages", m->phys.count[VM_FRAME_PT]},
 		{"nr_swapcached", c->swapcached},
@@ -963,9 +856,9 @@ put_vmstat_lab(struct sbuf *sb, struct vm_machine *m)
 int
 fmt_vmstat(struct vm_machine *m, struct sbuf *sb)
 {
-	struct census c;
+	struct vm_frame_totals c;
 
-	census(m, &c);
+	vm_frame_totals(m, &c);
 	put_vmstat_gauges(sb, m, &c);
 	for (unsigned i = 0; i < VM_STAT_NR; i++)
 		sbuf_printf(sb, "%s %" PRIu64 "\n", vm_stat_name(i),
@@ -1092,72 +985,48 @@ fmt_pagemap(struct vm_machine *m, struct vm_proc *p, uint64_t first_vpn,
 
 /* ---- kpageflags, kpagecount ---------------------------------------- */
 
-/*
- * True when data frame pfn, mapped by nothing itself, lies inside a huge
- * page: a 2 MiB or 1 GiB aligned frame below it is mapped by a huge leaf
- * of that level.  Sets *head and fills *l with the head's look.
- */
-static bool
-huge_tail(struct vm_machine *m, uint64_t pfn, uint64_t *head,
-	  struct frame_look *l)
-{
-	for (int level = 1; level <= 2; level++) {
-		uint64_t span = VM_LEVEL_SIZE(level) >> VM_PAGE_SHIFT;
-		uint64_t h = pfn & ~(span - 1);
-
-		if (h == pfn || vm_phys_frame(&m->phys, h)->mapcount == 0)
-			continue;
-		frame_look(m, h, l);
-		if (l->level == level) {
-			*head = h;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* The flags of a data frame whose mappings l describes. */
+/* The flags of a data frame: Linux's bits for the census's words. */
 static uint64_t
-data_flags(const struct vm_frame *f, const struct frame_look *l)
+data_flags(const struct vm_frame_info *fi)
 {
 	uint64_t u = BIT(FMT_KPF_UPTODATE);
 
-	if (f->mapcount)
+	if (fi->mapcount)
 		u |= BIT(FMT_KPF_MMAP);
-	if (f->use == VM_FRAME_ANON) {
+	if (fi->use == VM_FRAME_ANON) {
 		u |= BIT(FMT_KPF_SWAPBACKED);
-		if (!l->shared)
+		if (!fi->shmem)
 			u |= BIT(FMT_KPF_ANON);
 	}
-	if (f->flags & VM_FF_LRU)
+	if (fi->lru)
 		u |= BIT(FMT_KPF_LRU);
-	if (f->flags & VM_FF_ACTIVE)
+	if (fi->active)
 		u |= BIT(FMT_KPF_ACTIVE);
-	if (f->obj && f->obj->kind == VM_POBJ_SWAP)
+	if (fi->swapcache)
 		u |= BIT(FMT_KPF_SWAPCACHE);
-	if (f->pin)
+	if (fi->pinned)
 		u |= BIT(FMT_KPF_UNEVICTABLE);
-	if (l->young || (f->flags & VM_FF_REFERENCED))
+	if (fi->referenced)
 		u |= BIT(FMT_KPF_REFERENCED);
-	if (l->dirty || (f->flags & VM_FF_DIRTY))
+	if (fi->dirty)
 		u |= BIT(FMT_KPF_DIRTY);
-	if (l->level > 0)
-		u |= BIT(FMT_KPF_COMPOUND_HEAD) |
-		     BIT(l->hugetlb ? FMT_KPF_HUGE : FMT_KPF_THP);
+	if (fi->compound == VM_COMPOUND_HEAD)
+		u |= BIT(FMT_KPF_COMPOUND_HEAD);
+	if (fi->compound == VM_COMPOUND_TAIL)
+		u |= BIT(FMT_KPF_COMPOUND_TAIL);
+	if (fi->compound != VM_COMPOUND_NONE)
+		u |= BIT(fi->hugetlb ? FMT_KPF_HUGE : FMT_KPF_THP);
 	return u;
 }
 
 uint64_t
 fmt_kpageflags(struct vm_machine *m, uint64_t pfn)
 {
-	const struct vm_frame *f;
-	struct frame_look l;
-	uint64_t head;
+	struct vm_frame_info fi;
 
-	if (pfn >= m->phys.nframes)
+	if (vm_frame_census(m, pfn, &fi))
 		return BIT(FMT_KPF_NOPAGE);
-	f = vm_phys_frame(&m->phys, pfn);
-	switch (f->use) {
+	switch (fi.use) {
 	case VM_FRAME_FREE:
 		return BIT(FMT_KPF_BUDDY);
 	case VM_FRAME_PT:
@@ -1165,31 +1034,20 @@ fmt_kpageflags(struct vm_machine *m, uint64_t pfn)
 	case VM_FRAME_KERNEL:
 		return BIT(FMT_KPF_RESERVED);
 	default:
-		break;
+		return data_flags(&fi);
 	}
-	if (f->mapcount == 0 && huge_tail(m, pfn, &head, &l))
-		return (data_flags(vm_phys_frame(&m->phys, head), &l) &
-			~BIT(FMT_KPF_COMPOUND_HEAD)) |
-		       BIT(FMT_KPF_COMPOUND_TAIL);
-	frame_look(m, pfn, &l);
-	return data_flags(f, &l);
 }
 
 uint64_t
 fmt_kpagecount(struct vm_machine *m, uint64_t pfn)
 {
-	const struct vm_frame *f;
-	struct frame_look l;
-	uint64_t head;
+	struct vm_frame_info fi;
 
-	if (pfn >= m->phys.nframes)
+	if (vm_frame_census(m, pfn, &fi))
 		return 0;
-	f = vm_phys_frame(&m->phys, pfn);
-	if (f->use != VM_FRAME_ANON && f->use != VM_FRAME_FILE)
+	if (fi.use != VM_FRAME_ANON && fi.use != VM_FRAME_FILE)
 		return 0;
-	if (f->mapcount == 0 && huge_tail(m, pfn, &head, &l))
-		return vm_phys_frame(&m->phys, head)->mapcount;
-	return f->mapcount;
+	return fi.mapcount;
 }
 
 void

@@ -22,13 +22,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labfmt.h"
 #include "procfmt.h"
 #include "tree.h"
+#include "vmlab/census.h"
+#include "vmlab/config.h"
 #include "vmlab/mm.h"
 #include "vmlab/parse.h"
+#include "vmlab/probe.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
-#include "vmlab/reclaim.h"
 #include "vmlab/swap.h"
 
 #define DIR_MODE (S_IFDIR | 0555)
@@ -83,116 +86,24 @@ static const struct entry pid_entries[] = {
 
 /* ---- config knobs ------------------------------------------------------ */
 
-enum knob_kind { K_RO, K_U64, K_POLICY, K_BOOL, K_TLB };
-
-struct knob {
-	const char *name;
-	int kind;
-	size_t off; /* offset of a uint64_t (or unsigned/bool) in vm_config */
-	const char *help;
-};
-
-#define CFG(f) offsetof(struct vm_config, f)
-
-static const struct knob knobs[] = {
-	{ "frames", K_RO, CFG(frames), "physical frames (fixed at mount)" },
-	{ "levels", K_RO, CFG(levels), "page-table levels (fixed at mount)" },
-	{ "swap_pages", K_RO, CFG(swap_pages), "swap slots (fixed at mount)" },
-	{ "kernel_pages", K_RO, CFG(kernel_pages), "kernel pages" },
-	{ "policy", K_POLICY, 0, "replacement policy" },
-	{ "tlb_entries", K_TLB, CFG(tlb_entries), "TLB entries" },
-	{ "tlb_ways", K_TLB, CFG(tlb_ways), "TLB ways" },
-	{ "asid", K_BOOL, CFG(asid), "ASID-tagged TLB (1) or flush (0)" },
-	{ "strict", K_BOOL, CFG(strict), "trace replay: no on-demand mapping" },
-	{ "user_limit", K_U64, CFG(user_limit), "resident user pages, 0 = all" },
-	{ "aging_period", K_U64, CFG(aging_period), "aging: accesses/tick" },
-	{ "ws_tau", K_U64, CFG(ws_tau), "wsclock window, accesses" },
-	{ "seed", K_U64, CFG(seed), "random seed" },
-	{ "cost_tlb_hit", K_U64, CFG(cost_tlb_hit), "ns per TLB lookup" },
-	{ "cost_mem_ref", K_U64, CFG(cost_mem_ref), "ns per memory reference" },
-	{ "cost_minor_fault", K_U64, CFG(cost_minor_fault), "ns" },
-	{ "cost_major_fault", K_U64, CFG(cost_major_fault), "ns" },
-	{ "cost_swap_out", K_U64, CFG(cost_swap_out), "ns per page out" },
-};
-
-static uint64_t
-knob_get(const struct vm_config *c, const struct knob *k)
-{
-	const char *base = (const char *)c + k->off;
-
-	if (!strcmp(k->name, "levels") || !strcmp(k->name, "kernel_pages") ||
-	    k->kind == K_TLB)
-		return *(const unsigned *)(const void *)base;
-	if (k->kind == K_BOOL)
-		return *(const bool *)(const void *)base;
-	return *(const uint64_t *)(const void *)base;
-}
-
-static void
+static int
 render_knob(struct lab *l, uint64_t i, struct sbuf *sb)
 {
-	const struct knob *k = &knobs[i];
+	char value[64];
+	int rc = vm_knob_get(l->m, (unsigned)i, value, sizeof(value));
 
-	if (k->kind == K_POLICY)
-		sbuf_printf(sb, "%s\n", l->m->cfg.policy);
-	else
-		sbuf_printf(sb, "%" PRIu64 "\n", knob_get(&l->m->cfg, k));
+	if (rc)
+		return rc;
+	sbuf_printf(sb, "%s\n", value);
+	return 0;
 }
 
-int
-tree_config_set(struct lab *l, uint64_t i, const char *text, char *err,
-		size_t errlen)
+static bool
+knob_readonly(uint64_t i)
 {
-	const struct knob *k = &knobs[i];
-	struct vm_machine *m = l->m;
-	char word[64];
-	uint64_t v = 0;
-	size_t n = strcspn(text, " \t\r\n");
-	int rc = 0;
+	const struct vm_knob *k = vm_knob_at((unsigned)i);
 
-	if (k->kind == K_RO) {
-		snprintf(err, errlen, "%s is fixed at mount", k->name);
-		return -EACCES;
-	}
-	if (n == 0 || n >= sizeof(word) || text[n + strspn(text + n,
-							" \t\r\n")]) {
-		snprintf(err, errlen, "%s: one value expected", k->name);
-		return -EINVAL;
-	}
-	memcpy(word, text, n);
-	word[n] = '\0';
-	if (k->kind == K_POLICY) {
-		rc = vm_reclaim_set_policy(m, word);
-		if (rc)
-			snprintf(err, errlen, "policy: unknown '%s'", word);
-		return rc;
-	}
-	if (vm_parse_u64(word, &v)) {
-		snprintf(err, errlen, "%s: bad number '%s'", k->name, word);
-		return -EINVAL;
-	}
-	if (k->kind == K_BOOL && v > 1) {
-		rc = -EINVAL;
-	} else if (k->kind == K_BOOL && !strcmp(k->name, "asid")) {
-		rc = vm_tlb_set_asid(m, v == 1);
-	} else if (k->kind == K_BOOL) {
-		*(bool *)(void *)((char *)&m->cfg + k->off) = v == 1;
-	} else if (k->kind == K_TLB) {
-		bool ent = !strcmp(k->name, "tlb_entries");
-
-		rc = v > VM_TLB_ENTRIES_MAX ? -EINVAL :
-		     vm_tlb_resize(m, ent ? (unsigned)v : m->cfg.tlb_entries,
-					ent ? m->cfg.tlb_ways : (unsigned)v);
-	} else if (v == 0 && (!strcmp(k->name, "aging_period") ||
-			      !strcmp(k->name, "ws_tau"))) {
-		rc = -EINVAL;
-	} else {
-		*(uint64_t *)(void *)((char *)&m->cfg + k->off) = v;
-	}
-	if (rc)
-		snprintf(err, errlen, "%s: %s not accepted (%s)", k->name, word,
-			 strerror(-rc));
-	return rc;
+	return k && k->readonly;
 }
 
 /* ---- page-table paths -------------------------------------------------- */
@@ -243,9 +154,6 @@ pt_is_table_entry(vm_pte_t e, int level)
 	return level > 0 && (e & VM_PTE_P) && !(e & VM_PTE_PS);
 }
 
-static const char *const level_names[] = { "PT", "PD", "PDPT", "PML4",
-					   "PML5" };
-
 static void
 render_pt_entries(struct lab *l, uint64_t tbl, int level, struct sbuf *sb)
 {
@@ -267,99 +175,12 @@ render_pt_entries(struct lab *l, uint64_t tbl, int level, struct sbuf *sb)
 		vm_pte_flags_str(e, level, flags, sizeof(flags));
 		sbuf_printf(sb, "%03x %016" PRIx64 " %s -> %s pfn %" PRIu64
 			    "\n", i, e, flags,
-			    pt_is_table_entry(e, level) ? level_names[level - 1]
+			    pt_is_table_entry(e, level)
+				    ? fmt_level_name(level - 1)
 			    : level == 0 ? "page" : level == 1 ? "2M page"
 			    : "1G page",
 			    (uint64_t)VM_PTE2PFN(e));
 	}
-}
-
-/* ---- translate/VA ------------------------------------------------------- */
-
-static const char *
-tlb_size_name(unsigned size)
-{
-	return size == VM_TLB_4K ? "4K" : size == VM_TLB_2M ? "2M" : "1G";
-}
-
-static void
-tlb_flags_str(unsigned fl, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s%s%s", fl & VM_TLB_RW ? "RW " : "R ",
-		 fl & VM_TLB_US ? "US " : "", fl & VM_TLB_D ? "D " : "",
-		 fl & VM_TLB_G ? "G " : "", fl & VM_TLB_NX ? "NX" : "");
-	len = strlen(buf);
-	if (len && buf[len - 1] == ' ')
-		buf[len - 1] = '\0';
-}
-
-static void
-render_translate(struct lab *l, struct vm_proc *p, uint64_t va,
-		 struct sbuf *sb)
-{
-	struct vm_machine *m = l->m;
-	struct vm_walk w;
-	struct vm_tlb_entry *e;
-	unsigned asid = m->cfg.asid ? p->asid : 0;
-	char flags[96];
-	bool us = true, rw = true, nx = false;
-	int rc;
-
-	sbuf_printf(sb, "va 0x%016" PRIx64 " pid %d asid %u\n", va, p->pid,
-		    asid);
-	if (!vm_pt_canonical(m, va)) {
-		sbuf_printf(sb, "fault: non-canonical address (#GP)\n");
-		return;
-	}
-	rc = vm_pt_walk(m, p, va, 0, 0, &w);
-	for (int lv = w.top; lv >= w.level; lv--) {
-		vm_pte_t x = *w.pte[lv];
-
-		vm_pte_flags_str(x, lv, flags, sizeof(flags));
-		sbuf_printf(sb, "%-4s index %3" PRIu64 " (0x%03" PRIx64
-			    ") entry 0x%016" PRIx64 " %s\n", level_names[lv],
-			    (uint64_t)VM_PX(lv, va), (uint64_t)VM_PX(lv, va),
-			    x, !x ? "(empty)" : VM_PTE_IS_SWAP(x) ? "(swap entry)"
-			    : flags);
-		us = us && (x & VM_PTE_US);
-		rw = rw && (x & VM_PTE_RW);
-		nx = nx || (x & VM_PTE_NX);
-	}
-	if (rc == 0 && (*w.pte[w.level] & VM_PTE_P)) {
-		uint64_t pfn = VM_PTE2PFN(*w.pte[w.level]) &
-			       ~((1ull << (9 * w.level)) - 1);
-
-		sbuf_printf(sb, "physical 0x%" PRIx64 " (pfn %" PRIu64
-			    ", %s page)\n",
-			    (pfn << 12) + (va & (VM_LEVEL_SIZE(w.level) - 1)),
-			    pfn + ((va & (VM_LEVEL_SIZE(w.level) - 1)) >> 12),
-			    w.level == 0 ? "4K" : w.level == 1 ? "2M" : "1G");
-		sbuf_printf(sb, "access: user %s, write %s, exec %s\n",
-			    us ? "yes" : "no (US=0: a user access faults)",
-			    rw ? "yes" : "no (RW=0)",
-			    nx ? "no (NX=1)" : "yes");
-	} else if (VM_PTE_IS_SWAP(*w.pte[w.level])) {
-		sbuf_printf(sb, "fault: not present, swapped out to slot %"
-			    PRIu64 " (a major fault on access)\n",
-			    (uint64_t)VM_SWP_SLOT(*w.pte[w.level]));
-	} else {
-		struct vm_vma *a = vm_vma_find(&p->vmas, va);
-
-		sbuf_printf(sb, "fault: not present at %s (%s)\n",
-			    level_names[w.level],
-			    a ? "demand zero on access"
-			      : "no mapping: SIGSEGV on access");
-	}
-	e = vm_tlb_peek(&m->cpu.tlb, asid, va);
-	if (!e) {
-		sbuf_printf(sb, "tlb: miss\n");
-		return;
-	}
-	tlb_flags_str(e->flags, flags, sizeof(flags));
-	sbuf_printf(sb, "tlb: hit set %u way %u pfn %" PRIu64 " size %s %s\n",
-		    (unsigned)((e - m->cpu.tlb.e) / m->cpu.tlb.ways),
-		    (unsigned)((e - m->cpu.tlb.e) % m->cpu.tlb.ways), e->pfn,
-		    tlb_size_name(e->size), flags);
 }
 
 /* ---- machine-wide text ------------------------------------------------- */
@@ -377,11 +198,11 @@ render_tlb(struct lab *l, struct sbuf *sb)
 
 		if (!(e->flags & VM_TLB_V))
 			continue;
-		tlb_flags_str(e->flags, flags, sizeof(flags));
+		fmt_tlb_flags(e->flags, flags, sizeof(flags));
 		sbuf_printf(sb, "%-4u %-3u %-4u %016" PRIx64 " %-12" PRIu64
 			    " %-4s %s\n", i / t->ways, i % t->ways, e->asid,
 			    e->tag << (9 * e->size), e->pfn,
-			    tlb_size_name(e->size), flags);
+			    fmt_tlb_size(e->size), flags);
 	}
 }
 
@@ -402,28 +223,23 @@ add_mapper(void *ctx, struct vm_proc *p, uint64_t va)
 	return 0;
 }
 
-/* The frame's state as words joined by ',', or "-". */
+/* The frame's list places and own bits as words joined by ',', or "-". */
 static void
-put_frame_flags(struct sbuf *sb, const struct vm_frame *f)
+put_frame_flags(struct sbuf *sb, const struct vm_frame_info *fi)
 {
-	static const struct {
-		unsigned bit;
+	const struct {
+		bool set;
 		const char *name;
-	} names[] = {
-		{ VM_FF_LRU, "lru" }, { VM_FF_ACTIVE, "active" },
-		{ 0, "swapcache" }, { VM_FF_DIRTY, "dirty" },
-		{ 0, "pinned" }, { VM_FF_REFERENCED, "referenced" },
+	} words[] = {
+		{ fi->lru, "lru" }, { fi->active, "active" },
+		{ fi->swapcache, "swapcache" }, { fi->flag_dirty, "dirty" },
+		{ fi->pinned, "pinned" }, { fi->flag_referenced, "referenced" },
 	};
 	int n = 0;
 
-	for (size_t i = 0; i < NELEM(names); i++) {
-		bool on = names[i].bit ? (f->flags & names[i].bit) != 0
-			  : i == 2     ? f->obj && f->obj->kind == VM_POBJ_SWAP
-				       : f->pin > 0;
-
-		if (on)
-			sbuf_printf(sb, "%s%s", n++ ? "," : "", names[i].name);
-	}
+	for (size_t i = 0; i < NELEM(words); i++)
+		if (words[i].set)
+			sbuf_printf(sb, "%s%s", n++ ? "," : "", words[i].name);
 	if (!n)
 		sbuf_put(sb, "-", 1);
 }
@@ -432,21 +248,22 @@ static void
 render_frames(struct lab *l, struct sbuf *sb)
 {
 	struct vm_phys *ph = &l->m->phys;
+	struct vm_frame_info fi;
 
 	sbuf_printf(sb, "%-8s %-7s %-8s %s %s\n", "pfn", "use", "refcount",
 		    "mappers", "flags");
 	for (uint64_t pfn = 0; pfn < ph->nframes; pfn++) {
-		const struct vm_frame *f = vm_phys_frame(ph, pfn);
 		struct mappers mp = { .sb = sb };
-		unsigned refs = f->use == VM_FRAME_PT ? f->nent : f->mapcount;
 
+		vm_frame_census(l->m, pfn, &fi);
 		sbuf_printf(sb, "%-8" PRIu64 " %-7s %-8u ", pfn,
-			    use_names[f->use], refs);
+			    use_names[fi.use],
+			    fi.use == VM_FRAME_PT ? fi.entries : fi.mapcount);
 		vm_rmap_each(ph, pfn, add_mapper, &mp);
 		if (!mp.n)
 			sbuf_put(sb, "-", 1);
 		sbuf_put(sb, " ", 1);
-		put_frame_flags(sb, f);
+		put_frame_flags(sb, &fi);
 		sbuf_put(sb, "\n", 1);
 	}
 }
@@ -454,9 +271,12 @@ render_frames(struct lab *l, struct sbuf *sb)
 static void
 render_config_help(struct sbuf *sb)
 {
-	for (size_t i = 0; i < NELEM(knobs); i++)
-		sbuf_printf(sb, "%-16s %s%s\n", knobs[i].name, knobs[i].help,
-			    knobs[i].kind == K_RO ? " [read-only]" : "");
+	for (unsigned i = 0; i < vm_knob_count(); i++) {
+		const struct vm_knob *k = vm_knob_at(i);
+
+		sbuf_printf(sb, "%-16s %s%s\n", k->name, k->help,
+			    k->readonly ? " [read-only]" : "");
+	}
 }
 
 static const char readme[] =
@@ -512,6 +332,7 @@ render_pid(struct lab *l, struct vm_proc *p, int type, uint64_t arg,
 	   struct sbuf *sb)
 {
 	struct vm_machine *m = l->m;
+	struct vm_xlate x;
 	int64_t tbl;
 	int level;
 
@@ -532,10 +353,9 @@ render_pid(struct lab *l, struct vm_proc *p, int type, uint64_t arg,
 		render_pt_entries(l, (uint64_t)tbl, level, sb);
 		return 0;
 	case N_XLATE:
-		if (p->state == VM_PROC_ZOMBIE)
-			return -ENOENT;
-		render_translate(l, p, arg, sb);
-		return 0;
+		if (vm_probe_translate(m, p, arg, &x))
+			return -ENOENT;	/* a zombie has no tables */
+		return fmt_translate(&x, p->pid, sb);
 	default:
 		return -ENOENT;
 	}
@@ -556,10 +376,10 @@ tree_render(struct lab *l, int type, int pid, uint64_t arg, struct sbuf *sb)
 	case N_TLB: render_tlb(l, sb); break;
 	case N_PHYS_FRAMES: render_frames(l, sb); break;
 	case N_CONFIG:
-		if (arg == NELEM(knobs))
+		if (arg == vm_knob_count())
 			render_config_help(sb);
 		else
-			render_knob(l, arg, sb);
+			return render_knob(l, arg, sb);
 		break;
 	default: {
 		struct vm_proc *p = tree_proc(l, pid);
@@ -621,9 +441,7 @@ tree_getattr(struct lab *l, int type, int pid, uint64_t arg, struct stat *st)
 		return rc;
 	memset(st, 0, sizeof(*st));
 	st->st_mode = node_mode(type);
-	if (type == N_CONFIG && arg < NELEM(knobs) && knobs[arg].kind == K_RO)
-		st->st_mode = S_IFREG | 0444;
-	if (type == N_CONFIG && arg == NELEM(knobs))
+	if (type == N_CONFIG && (knob_readonly(arg) || arg == vm_knob_count()))
 		st->st_mode = S_IFREG | 0444;
 	st->st_nlink = S_ISDIR(st->st_mode) ? 2 : 1;
 	st->st_uid = getuid();
@@ -725,18 +543,16 @@ tree_lookup(struct lab *l, const struct node *dir, const char *name,
 		return lookup_in(root_entries, NELEM(root_entries), name, c);
 	case N_PHYS_DIR:
 		return lookup_in(phys_entries, NELEM(phys_entries), name, c);
-	case N_CONFIG_DIR:
-		for (size_t i = 0; i < NELEM(knobs); i++) {
-			if (!strcmp(name, knobs[i].name)) {
-				*c = (struct child){ N_CONFIG, 0, i };
-				return 0;
-			}
-		}
-		if (!strcmp(name, "README")) {
-			*c = (struct child){ N_CONFIG, 0, NELEM(knobs) };
-			return 0;
-		}
-		return -ENOENT;
+	case N_CONFIG_DIR: {
+		int i = vm_knob_lookup(name);
+
+		if (i < 0 && !strcmp(name, "README"))
+			i = (int)vm_knob_count();
+		if (i < 0)
+			return -ENOENT;
+		*c = (struct child){ N_CONFIG, 0, (uint64_t)i };
+		return 0;
+	}
 	case N_SWAP_DIR:
 		v = strtoull(name, &end, 10);
 		if (name[0] < '1' || name[0] > '9' || *end ||
@@ -801,10 +617,11 @@ tree_list(struct lab *l, const struct node *dir, add_fn *add, void *ctx)
 		list_set(phys_entries, NELEM(phys_entries), 0, add, ctx);
 		return 0;
 	case N_CONFIG_DIR:
-		add(ctx, "README", S_IFREG | 0444, N_CONFIG, 0, NELEM(knobs));
-		for (size_t i = 0; i < NELEM(knobs); i++)
-			add(ctx, knobs[i].name,
-			    S_IFREG | (knobs[i].kind == K_RO ? 0444 : 0644),
+		add(ctx, "README", S_IFREG | 0444, N_CONFIG, 0,
+		    vm_knob_count());
+		for (unsigned i = 0; i < vm_knob_count(); i++)
+			add(ctx, vm_knob_at(i)->name,
+			    S_IFREG | (knob_readonly(i) ? 0444 : 0644),
 			    N_CONFIG, 0, i);
 		return 0;
 	case N_SWAP_DIR:

@@ -55,9 +55,4 @@ struct vm_proc *tree_proc(struct lab *l, int pid);
 /* The table frame at page-table path arg of p (pt/raw), or -ENOENT. */
 int64_t tree_pt_table(struct lab *l, struct vm_proc *p, uint64_t arg);
 
-/* Config knobs: set from text (a trailing newline allowed). 0, -EINVAL,
- * -EACCES (read-only knob), with a reason in err. */
-int tree_config_set(struct lab *l, uint64_t knob, const char *text,
-		    char *err, size_t errlen);
-
 #endif

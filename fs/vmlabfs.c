@@ -38,6 +38,7 @@
 #include "procfmt.h"
 #include "sbuf.h"
 #include "tree.h"
+#include "vmlab/config.h"
 #include "vmlab/ctl.h"
 #include "vmlab/exec.h"
 #include "vmlab/mm.h"
@@ -340,27 +341,6 @@ readable(int type)
 	       type != N_TRACE;
 }
 
-/* Appends to the handle's waiting partial line: 0 or -ENOMEM. */
-static int
-carry_put(struct handle *h, const char *buf, size_t len)
-{
-	if (h->clen + len > h->ccap) {
-		size_t cap = h->ccap ? h->ccap : 256;
-		char *c;
-
-		while (cap < h->clen + len)
-			cap *= 2;
-		c = realloc(h->carry, cap);
-		if (!c)
-			return -ENOMEM;
-		h->carry = c;
-		h->ccap = cap;
-	}
-	memcpy(h->carry + h->clen, buf, len);
-	h->clen += len;
-	return 0;
-}
-
 static void
 handle_free(struct handle *h)
 {
@@ -371,7 +351,7 @@ handle_free(struct handle *h)
 	pthread_mutex_destroy(&h->lock);
 	free(h->text);
 	free(h->tp);
-	free(h->carry);
+	vm_ctl_session_fini(&h->ctl);
 	free(h);
 }
 
@@ -398,6 +378,8 @@ handle_open(const struct node *n, int flags, struct handle **out)
 	h->type = n->type;
 	h->pid = n->pid;
 	h->arg = n->arg;
+	vm_ctl_session_init(&h->ctl, n->type == N_CTL ? VM_CTL_GLOBAL
+						      : VM_CTL_PROC, n->pid);
 	rc = tree_getattr(&lab, n->type, n->pid, n->arg, &st);
 	if (rc == 0 && tree_is_text(n->type) && acc != O_WRONLY) {
 		struct sbuf sb;
@@ -452,7 +434,6 @@ vmlabfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 static int replay_cb(void *ctx, const struct vm_trace_rec *rec);
 static int trace_errno(struct handle *h, int rc);
-static int ctl_flush(struct handle *h);
 
 /* At each close: run what is still waiting (a ctl line without newline,
  * a last trace line), so that its error reaches close(2). */
@@ -462,11 +443,10 @@ handle_flush(struct handle *h)
 	int rc = 0;
 
 	LOCK();
-	if (h->tp && !h->reported) {
+	if (h->tp && !h->reported)
 		rc = trace_errno(h, vm_trace_finish(h->tp, replay_cb, h));
-	} else if (h->clen) {
-		rc = ctl_flush(h);
-	}
+	else
+		rc = vm_ctl_session_close(lab.m, &h->ctl);
 	UNLOCK();
 	return rc;
 }
@@ -706,116 +686,6 @@ vmlabfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 /* ---- writes ------------------------------------------------------------ */
 
-/* Runs the ctl lines in [buf, buf + size): 0, or -errno of the first line
- * that fails (the lines before it stay done, the ones after are not run). */
-static int
-run_ctl(struct handle *h, const char *buf, size_t size)
-{
-	const char *pos = buf, *end = buf + size, *line;
-	struct vm_proc *p = NULL;
-	int scope = h->type == N_CTL ? VM_CTL_GLOBAL : VM_CTL_PROC;
-	char who[24] = "";
-	size_t len;
-
-	if (scope == VM_CTL_PROC) {
-		p = tree_proc(&lab, h->pid);
-		if (!p)
-			return -ESRCH;
-		snprintf(who, sizeof(who), "pid %d ", p->pid);
-	}
-	while ((line = vm_ctl_next_line(&pos, end, &len))) {
-		struct vm_ctl_cmd cmd;
-		struct vm_ctl_result res;
-		char err[256];
-		int rc;
-
-		h->wlines++;
-		rc = -ESRCH;
-		snprintf(err, sizeof(err), "the process is gone");
-		if (scope == VM_CTL_GLOBAL || p)
-			rc = vm_ctl_parse(line, len, scope, &cmd, err,
-					  sizeof(err));
-		if (rc == 0)
-			rc = vm_ctl_exec(lab.m, p, &cmd, &res, err, sizeof(err));
-		if (rc) {
-			vm_log(&lab.m->log, VM_LOG_WARN,
-			       "%sctl: line %" PRIu64 " '%.*s': %s", who,
-			       h->wlines, (int)(len > 80 ? 80 : len), line, err);
-			return rc;
-		}
-		if (cmd.op == VM_CTL_SPAWN)
-			vm_log(&lab.m->log, VM_LOG_INFO, "spawn: pid %d (%s)",
-			       res.pid, cmd.name[0] ? cmd.name : "proc");
-		if (cmd.op == VM_CTL_MMAP && (cmd.flags & VM_CTL_MAP_AUTO))
-			vm_log(&lab.m->log, VM_LOG_INFO,
-			       "pid %d: mmap auto: 0x%" PRIx64 "-0x%" PRIx64,
-			       p->pid, res.addr,
-			       res.addr + ((cmd.len + 4095) & ~(uint64_t)4095));
-		if (cmd.op == VM_CTL_EXIT || (cmd.op == VM_CTL_TOUCH &&
-					      p->state == VM_PROC_ZOMBIE))
-			p = NULL; /* later lines: no process */
-	}
-	return 0;
-}
-
-/* The longest ctl line: a path and the words around it. */
-#define CTL_LINE_MAX (VM_CTL_PATH_MAX + 256)
-
-/*
- * A write to a ctl file: the complete lines run now; a last line with no
- * newline waits for the next write (cat writes in chunks that may cut a
- * line) or for the close, where ctl_flush runs it.  Returns the bytes
- * taken or -errno; a failure drops what was waiting.
- */
-static int
-write_ctl(struct handle *h, const char *buf, size_t size)
-{
-	const char *nl = memrchr(buf, '\n', size);
-	size_t whole = nl ? (size_t)(nl - buf) + 1 : 0, rest = size - whole;
-	int rc = 0;
-
-	if (h->clen && whole) {
-		/* the waiting line ends in this write: run it first */
-		const char *end = memchr(buf, '\n', size);
-		size_t head = (size_t)(end - buf) + 1;
-
-		if (carry_put(h, buf, head))
-			return -ENOMEM;
-		rc = run_ctl(h, h->carry, h->clen);
-		h->clen = 0;
-		buf += head;
-		whole -= head;
-	}
-	if (rc == 0 && whole)
-		rc = run_ctl(h, buf, whole);
-	if (rc == 0 && rest && h->clen + rest > CTL_LINE_MAX) {
-		vm_log(&lab.m->log, VM_LOG_WARN,
-		       "ctl: line %" PRIu64 " is longer than %d bytes",
-		       h->wlines + 1, CTL_LINE_MAX);
-		rc = -EINVAL;
-	}
-	if (rc == 0 && rest)
-		rc = carry_put(h, buf + whole, rest);
-	if (rc) {
-		h->clen = 0;
-		return rc;
-	}
-	return (int)size;
-}
-
-/* Runs a ctl line left waiting without its newline (at close). */
-static int
-ctl_flush(struct handle *h)
-{
-	int rc = 0;
-
-	if (h->clen) {
-		rc = run_ctl(h, h->carry, h->clen);
-		h->clen = 0;
-	}
-	return rc;
-}
-
 /* Replays one record: as the handle's process (PID/trace) or as the one
  * the record names (the machine-wide trace). */
 static int
@@ -879,6 +749,7 @@ static int
 write_simple(struct handle *h, const char *buf, size_t size)
 {
 	char text[64], err[256];
+	struct vm_proc *p;
 	uint64_t v;
 	int rc;
 
@@ -887,7 +758,8 @@ write_simple(struct handle *h, const char *buf, size_t size)
 	memcpy(text, buf, size);
 	text[size] = '\0';
 	if (h->type == N_CONFIG) {
-		rc = tree_config_set(&lab, h->arg, text, err, sizeof(err));
+		rc = vm_knob_set(lab.m, (unsigned)h->arg, text, err,
+				 sizeof(err));
 		if (rc)
 			vm_log(&lab.m->log, VM_LOG_WARN, "config: %s", err);
 		return rc ? rc : (int)size;
@@ -899,10 +771,9 @@ write_simple(struct handle *h, const char *buf, size_t size)
 		       h->pid, text);
 		return -EINVAL;
 	}
-	if (!tree_proc(&lab, h->pid))
-		return -ESRCH;
-	tree_proc(&lab, h->pid)->limit = v;
-	return (int)size;
+	p = tree_proc(&lab, h->pid);
+	rc = p ? vm_proc_set_limit(lab.m, p, v) : -ESRCH;
+	return rc ? rc : (int)size;
 }
 
 static void
@@ -911,7 +782,6 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 {
 	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
 	struct vm_proc *p;
-	bool alive;
 	ssize_t rc;
 
 	if (files_ino(ino)) {
@@ -921,7 +791,7 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	LOCK();
 	switch (h->type) {
 	case N_CTL: case N_PID_CTL:
-		rc = write_ctl(h, buf, size);
+		rc = vm_ctl_session_write(lab.m, &h->ctl, buf, size);
 		break;
 	case N_PID_TRACE: case N_TRACE:
 		rc = trace_errno(h, vm_trace_feed(h->tp, buf, size, replay_cb,
@@ -931,15 +801,10 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		break;
 	case N_PID_MEM:
 		p = tree_proc(&lab, h->pid);
-		alive = p && p->state != VM_PROC_ZOMBIE;
 		rc = p ? vm_mem_write(lab.m, p, (uint64_t)off, buf, size)
 		       : -ESRCH;
 		if (rc < 0 && p)
 			rc = -mem_errno((int)rc);
-		/* memory and swap ran out during this write and the OOM
-		 * killer took p: ENOMEM, not a short count */
-		if (alive && p->state == VM_PROC_ZOMBIE)
-			rc = -ENOMEM;
 		break;
 	case N_CONFIG: case N_PID_LIMIT:
 		rc = write_simple(h, buf, size);

@@ -31,56 +31,6 @@
 #include "vmlab/reclaim.h"
 #include "vmlab/swap.h"
 
-void
-vm_config_default(struct vm_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->frames = 4096;
-	c->levels = 4;
-	c->tlb_entries = 64;
-	c->tlb_ways = 4;
-	c->asid = true;
-	c->kernel_pages = 4;
-	c->cost_tlb_hit = 1;
-	c->cost_mem_ref = 100;
-	c->cost_minor_fault = 1000;
-	c->cost_major_fault = 100000;
-	c->cost_swap_out = 100000;
-	snprintf(c->policy, sizeof(c->policy), "clock");
-	c->seed = 1;
-	c->aging_period = 1000;
-	c->ws_tau = 1000;
-}
-
-int
-vm_config_check(const struct vm_config *c, const char **why)
-{
-	const char *bad = NULL;
-	unsigned sets = c->tlb_ways ? c->tlb_entries / c->tlb_ways : 0;
-
-	if (c->frames < VM_FRAMES_MIN || c->frames > VM_FRAMES_MAX)
-		bad = "frames out of range (16 .. 2^26)";
-	else if (c->levels != 4 && c->levels != 5)
-		bad = "levels must be 4 or 5";
-	else if (c->tlb_entries == 0 || c->tlb_entries > VM_TLB_ENTRIES_MAX)
-		bad = "tlb_entries out of range (1 .. 65536)";
-	else if (c->tlb_ways == 0 || c->tlb_ways > c->tlb_entries ||
-		 c->tlb_entries % c->tlb_ways || (sets & (sets - 1)))
-		bad = "tlb_ways must divide tlb_entries into a power of two of sets";
-	else if (c->kernel_pages == 0 || c->kernel_pages > VM_KERNEL_PAGES_MAX ||
-		 c->kernel_pages + c->levels + 8 > c->frames)
-		bad = "kernel_pages out of range";
-	else if (!vm_policy_find(c->policy))
-		bad = "unknown policy";
-	else if (c->aging_period == 0 || c->ws_tau == 0)
-		bad = "aging_period and ws_tau must be positive";
-	else if (c->swap_pages && !c->state_dir)
-		bad = "swap needs a state directory";
-	if (why)
-		*why = bad;
-	return bad ? -EINVAL : 0;
-}
-
 /* Allocates one kernel frame; machine creation cannot fail half-way
  * through this because the frames were just mapped and are all free. */
 static uint64_t

@@ -58,9 +58,8 @@ fault_set(struct vm_fault_info *fi, uint64_t va, int access, int mode,
 	fi->pte = pte;
 }
 
-/* The walk's combined permissions, as TLB flags. */
-static unsigned
-walk_perms(const struct vm_walk *w)
+unsigned
+vm_mmu_walk_rights(const struct vm_walk *w)
 {
 	unsigned fl = VM_TLB_RW | VM_TLB_US;
 
@@ -118,7 +117,7 @@ mmu_miss(struct vm_machine *m, struct vm_proc *p, uint64_t va, int access,
 		return -EFAULT;
 	}
 	leaf = w.pte[w.level];
-	fl = walk_perms(&w);
+	fl = vm_mmu_walk_rights(&w);
 	if (!tlb_allows(fl, access, mode)) {
 		fault_set(fi, va, access, mode, VM_FAULT_PROT, w.level, *leaf);
 		return -EFAULT;
@@ -418,7 +417,13 @@ ssize_t
 vm_mem_write(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 	     const void *buf, size_t len)
 {
-	return mem_rw(m, p, va, NULL, buf, len);
+	bool alive = p->state != VM_PROC_ZOMBIE;
+	ssize_t n = mem_rw(m, p, va, NULL, buf, len);
+
+	/* only the OOM killer ends p here: its accesses are not its own */
+	if (alive && p->state == VM_PROC_ZOMBIE)
+		return -ENOMEM;
+	return n;
 }
 
 /* One load or store of size bytes; the bytes after a page end go through

@@ -23,6 +23,11 @@
  * pids are handed out in order and never reused within a machine's life,
  * so a script can predict them (last_pid).  ASIDs are 1..4095, reused
  * once their process has died (its entries were flushed then).
+ *
+ * A process's limit is a memory cgroup's memory.max: lowering it below
+ * what is charged reclaims the process's own pages at once, and when
+ * they cannot all go (no swap, or swap full) the process is killed as a
+ * cgroup's OOM killer kills, logged and counted as oom_kill.
  */
 #include <config.h>
 
@@ -309,4 +314,40 @@ vm_proc_reap(struct vm_machine *m, struct vm_proc *p)
 	if (*link)
 		*link = p->next;
 	free(p);
+}
+
+/* Kills p, over its own limit with nothing left to evict, as a memory
+ * cgroup's OOM killer does (the line of vm_oom_kill(), its own prefix). */
+static void
+proc_memcg_oom(struct vm_machine *m, struct vm_proc *p)
+{
+	vm_log(&m->log, VM_LOG_ERR,
+	       "Memory cgroup out of memory: Killed process %d (%s) "
+	       "total-vm:%llukB, anon-rss:%llukB, swap:%llukB, pgtables:%llukB",
+	       p->pid, p->comm,
+	       (unsigned long long)(vm_vmas_size(&p->vmas) >> 10),
+	       (unsigned long long)(p->rss_anon * 4),
+	       (unsigned long long)(p->swapents * 4),
+	       (unsigned long long)(p->pt_pages * 4));
+	vm_count(m, p, VM_STAT_oom_kill, 1);
+	vm_proc_kill(m, p, 9);
+}
+
+int
+vm_proc_set_limit(struct vm_machine *m, struct vm_proc *p, uint64_t pages)
+{
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	p->limit = pages;
+	while (pages && p->charged > pages) {
+		int rc = vm_reclaim_one(m, p);
+
+		if (rc == -ENOMEM) {
+			proc_memcg_oom(m, p);
+			return 0;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
 }

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmlab/config.h"
 #include "vmlab/log.h"
 #include "vmlab/pager.h"
 #include "vmlab/phys.h"
@@ -99,16 +100,6 @@ struct vm_machine {
 	uint64_t (*next_use)(void *ctx, struct vm_proc *p, uint64_t va);
 	void *next_use_ctx;
 };
-
-/* Fills c with the defaults: 4096 frames (16 MiB), 4 levels, a 64-entry
- * 4-way TLB with ASIDs, 4 kernel pages, clock policy, no swap. */
-void vm_config_default(struct vm_config *c);
-
-/*
- * Checks a configuration; returns 0 or -EINVAL and, when why is not NULL,
- * points it at a static phrase naming the bad field.
- */
-int vm_config_check(const struct vm_config *c, const char **why);
 
 /*
  * Builds a machine: maps the frames, builds the kernel half, opens the

@@ -21,6 +21,7 @@
 
 struct vm_machine;
 struct vm_proc;
+struct vm_walk;
 
 enum vm_access {
 	VM_ACC_R = 1,
@@ -55,6 +56,13 @@ enum vm_access_flags {
 	VM_AF_OWN = 1,	 /* the process's own access: a violation kills it */
 	VM_AF_NOCOUNT = 2, /* not counted in accesses (second page of one) */
 };
+
+/*
+ * The rights a walk grants, as TLB flags: VM_TLB_RW and VM_TLB_US when
+ * every entry from the root down to w->level has RW and US, VM_TLB_NX
+ * when any has NX.  Reads the entries only.
+ */
+unsigned vm_mmu_walk_rights(const struct vm_walk *w);
 
 /*
  * Translates va for p (switching the CPU to p) and checks the access.
@@ -141,7 +149,12 @@ ssize_t vm_mem_pin_read(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 void vm_mem_unpin(struct vm_machine *m, const struct vm_mem_span *spans,
 		  size_t n);
 
-/* The same for stores: a write to a read-only page fails. */
+/*
+ * The same for stores: a write to a read-only page fails.  When memory
+ * and swap run out during the write and the OOM killer takes p itself,
+ * the write fails with -ENOMEM even if some bytes were stored: the
+ * process they were for is gone.
+ */
 ssize_t vm_mem_write(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 		     const void *buf, size_t len);
 

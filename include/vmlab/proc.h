@@ -80,6 +80,20 @@ void vm_proc_kill(struct vm_machine *m, struct vm_proc *p, int sig);
 /* Removes a process (zombie or not) from the machine and frees it. */
 void vm_proc_reap(struct vm_machine *m, struct vm_proc *p);
 
+/*
+ * Sets the most data frames p may have charged to it (0: no limit), as
+ * writing a cgroup's memory.max: while more are charged, p's own pages
+ * are evicted (vm_reclaim_one() for p), O(pages over the limit)
+ * evictions.  When eviction cannot get there (dirty pages and no swap
+ * or swap full), p is OOM-killed: the log says "Memory cgroup out of
+ * memory: Killed process ...", oom_kill is counted, p becomes a zombie
+ * with signal 9, and 0 is returned.  Returns 0, -ESRCH for a zombie (no
+ * change), or -EIO when swap failed (the limit is set, some pages may
+ * have gone).
+ */
+int vm_proc_set_limit(struct vm_machine *m, struct vm_proc *p,
+		      uint64_t pages);
+
 /* The process's resident set in pages (anon + file). */
 static inline uint64_t
 vm_proc_rss(const struct vm_proc *p)

@@ -15,6 +15,7 @@
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
 #include "vmlab/mmu.h"
+#include "vmlab/probe.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 
@@ -31,21 +32,20 @@ static const char *const level_names[] = { "PT", "PD", "PDPT", "PML4",
 static void
 show_walk(struct vm_machine *m, struct vm_proc *p, uint64_t va)
 {
-	struct vm_walk w;
-	int rc = vm_pt_walk(m, p, va, 0, 0, &w);
+	struct vm_xlate x;
 	char flags[96];
 
+	vm_probe_translate(m, p, va, &x);
 	printf("  walk of 0x%016" PRIx64 " in pid %d (CR3 = pfn %" PRIu64 ")\n",
 	       va, p->pid, p->cr3);
-	for (int l = w.top; l >= w.level; l--) {
-		vm_pte_flags_str(*w.pte[l], l, flags, sizeof(flags));
-		printf("    %-4s [%3" PRIu64 "] = 0x%016" PRIx64 "  %s\n",
-		       level_names[l], (uint64_t)VM_PX(l, va), *w.pte[l],
+	for (int l = x.top; x.canonical && l >= x.level; l--) {
+		vm_pte_flags_str(x.step[l].entry, l, flags, sizeof(flags));
+		printf("    %-4s [%3u] = 0x%016" PRIx64 "  %s\n",
+		       level_names[l], x.step[l].index, x.step[l].entry,
 		       flags[0] ? flags : "(empty)");
 	}
-	if (rc == 0 && (*w.pte[0] & VM_PTE_P))
-		printf("    -> physical 0x%" PRIx64 "\n",
-		       (VM_PTE2PFN(*w.pte[0]) << 12) | (va & 0xfff));
+	if (x.result == VM_XLATE_PRESENT)
+		printf("    -> physical 0x%" PRIx64 "\n", x.pa);
 	else
 		printf("    -> not present: an access faults\n");
 }

@@ -57,4 +57,19 @@ expect_eq "$(vmstat oom_kill)" 1 "oom_kill"
 dd if="$MNT/$pid/mem" of="$T/back2" bs=1M skip=$((0x40000000 / 1048576)) \
 	count=4 2>/dev/null || fail "dd read after the OOM kill"
 cmp "$T/data" "$T/back2" || fail "the survivor's data changed"
+
+# a lower PID/limit evicts the process's own pages at once (memory.max)
+small=$(lab_spawn small)
+echo "mmap 0x10000000 256K rw-" >"$MNT/$small/ctl" || fail "mmap small"
+head -c $((256 << 10)) /dev/urandom >"$T/small"
+dd if="$T/small" of="$MNT/$small/mem" bs=64K seek=$((0x10000000 / 65536)) \
+	conv=notrunc 2>/dev/null || fail "dd write small"
+echo 16 >"$MNT/$small/limit" || fail "limit 16"
+expect_eq "$(cat "$MNT/$small/limit")" 16 "limit"
+status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "$MNT/$small/status"; }
+expect_eq "$(status_kb VmRSS)" 64 "VmRSS under the limit"
+expect_eq "$(status_kb VmSwap)" 192 "VmSwap under the limit"
+dd if="$MNT/$small/mem" of="$T/small.back" bs=64K \
+	skip=$((0x10000000 / 65536)) count=4 2>/dev/null || fail "dd read small"
+cmp "$T/small" "$T/small.back" || fail "data differs under the limit"
 exit 0

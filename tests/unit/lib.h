@@ -16,12 +16,15 @@
 #include "vmlab/reclaim.h"
 #include "vmlab/swap.h"
 
+Suite *suite_census(void);
+Suite *suite_config(void);
 Suite *suite_ctl(void);
 Suite *suite_machine(void);
 Suite *suite_mmu(void);
 Suite *suite_model(void);
 Suite *suite_parse(void);
 Suite *suite_policy(void);
+Suite *suite_probe(void);
 Suite *suite_pt(void);
 Suite *suite_procfmt(void);
 Suite *suite_exec(void);
@@ -29,6 +32,7 @@ Suite *suite_fork(void);
 Suite *suite_pagecache(void);
 Suite *suite_hostdir(void);
 Suite *suite_reclaim(void);
+Suite *suite_session(void);
 Suite *suite_swap(void);
 Suite *suite_tlb(void);
 Suite *suite_trace(void);

@@ -11,10 +11,11 @@ int
 main(void)
 {
 	Suite *(*const suites[])(void) = {
-		suite_pt,	suite_tlb,	 suite_vma,	suite_mmu,
-		suite_machine,	suite_policy,	 suite_reclaim, suite_exec,
-		suite_fork,	suite_pagecache, suite_hostdir, suite_procfmt,
-		suite_swap,	suite_parse,	 suite_ctl,	suite_trace,
+		suite_pt,      suite_tlb,	suite_vma,     suite_mmu,
+		suite_machine, suite_config,	suite_policy,  suite_reclaim,
+		suite_exec,    suite_fork,	suite_pagecache, suite_hostdir,
+		suite_procfmt, suite_swap,	suite_parse,   suite_ctl,
+		suite_trace,   suite_probe,	suite_census,  suite_session,
 		suite_model,
 	};
 	SRunner *sr = srunner_create(NULL);

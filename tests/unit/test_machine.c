@@ -11,39 +11,6 @@
 
 #define RW (VM_PROT_READ | VM_PROT_WRITE)
 
-START_TEST(test_machine_config_check)
-{
-	struct vm_config c;
-	const char *why = NULL;
-	struct vm_machine *m = (void *)1;
-
-	vm_config_default(&c);
-	ck_assert_int_eq(vm_config_check(&c, &why), 0);
-	ck_assert_ptr_null(why);
-	c.frames = 8;
-	ck_assert_int_eq(vm_config_check(&c, &why), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "frames"));
-	ck_assert_int_eq(vm_machine_create(&c, NULL, &m), -EINVAL);
-	ck_assert_ptr_null(m);
-	vm_config_default(&c);
-	c.levels = 3;
-	ck_assert_int_eq(vm_config_check(&c, &why), -EINVAL);
-	vm_config_default(&c);
-	c.tlb_ways = 3;
-	ck_assert_int_eq(vm_config_check(&c, &why), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "tlb_ways"));
-	vm_config_default(&c);
-	snprintf(c.policy, sizeof(c.policy), "magic");
-	ck_assert_int_eq(vm_config_check(&c, &why), -EINVAL);
-	vm_config_default(&c);
-	c.swap_pages = 100;
-	ck_assert_int_eq(vm_config_check(&c, &why), -EINVAL);
-	vm_config_default(&c);
-	c.kernel_pages = 0;
-	ck_assert_int_eq(vm_config_check(&c, &why), -EINVAL);
-}
-END_TEST
-
 START_TEST(test_machine_kernel_half)
 {
 	struct vm_machine *m = t_machine(64);
@@ -239,7 +206,6 @@ suite_machine(void)
 	tcase_add_test(core, test_machine_madvise);
 	tcase_add_test(limits, test_machine_asid_exhaustion);
 	tcase_add_test(limits, test_machine_out_of_frames);
-	tcase_add_test(errors, test_machine_config_check);
 	tcase_add_test(errors, test_machine_mmap_bad_args);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);

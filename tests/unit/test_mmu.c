@@ -262,6 +262,33 @@ START_TEST(test_mmu_unaligned_load)
 }
 END_TEST
 
+/* A write through PID/mem that makes the OOM killer take another process
+ * succeeds; one that makes it take the writer fails with ENOMEM, though
+ * some bytes were stored. */
+START_TEST(test_mmu_mem_write_oom)
+{
+	struct vm_machine *m = t_machine(48);
+	struct vm_proc *p = t_spawn(m), *q = t_spawn(m);
+	static char buf[64 * 4096];
+
+	memset(buf, 0x5a, sizeof(buf));
+	t_map(m, q, BASE, 30 * 4096, RW);
+	ck_assert_int_eq(vm_mem_write(m, q, BASE, buf, 30 * 4096), 30 * 4096);
+	t_map(m, p, BASE, 64 * 4096, RW);
+	ck_assert_int_eq(vm_mem_write(m, p, BASE, buf, 8 * 4096), 8 * 4096);
+	ck_assert_int_eq(q->state, VM_PROC_ZOMBIE);
+	ck_assert_int_eq(p->state, VM_PROC_RUNNING);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_oom_kill], 1);
+	ck_assert_int_eq(vm_mem_write(m, p, BASE, buf, sizeof(buf)), -ENOMEM);
+	ck_assert_int_eq(p->state, VM_PROC_ZOMBIE);
+	ck_assert_int_eq(p->exit_signal, 9);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_oom_kill], 2);
+	/* a zombie's memory: the access is refused before anything */
+	ck_assert_int_eq(vm_mem_write(m, p, BASE, buf, 1), -ESRCH);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 Suite *
 suite_mmu(void)
 {
@@ -278,6 +305,7 @@ suite_mmu(void)
 	tcase_add_test(errors, test_mmu_rw_nx_violation);
 	tcase_add_test(errors, test_mmu_noncanonical_and_holes);
 	tcase_add_test(errors, test_mmu_range_into_hole);
+	tcase_add_test(errors, test_mmu_mem_write_oom);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
 	return s;

@@ -186,6 +186,96 @@ START_TEST(test_reclaim_swap_full_oom)
 }
 END_TEST
 
+/* Lowering a process's limit below its resident set evicts its pages
+ * to swap at once, as writing memory.max does. */
+START_TEST(test_reclaim_set_limit_swaps)
+{
+	struct vm_machine *m = swap_machine(256, 0, 64, 0);
+	struct vm_proc *p = t_spawn(m), *q = t_spawn(m);
+	uint64_t v;
+
+	t_map(m, p, BASE, 16 * 4096, RW);
+	t_map(m, q, BASE, 4 * 4096, RW);
+	ck_assert_int_eq(vm_touch(m, q, BASE, 4 * 4096, VM_ACC_W), 0);
+	for (uint64_t i = 0; i < 16; i++)
+		ck_assert_int_eq(vm_store(m, p, BASE + i * 4096, 8, i + 100),
+				 0);
+	ck_assert_uint_eq(p->charged, 16);
+	/* a limit above the charge, or none, evicts nothing */
+	ck_assert_int_eq(vm_proc_set_limit(m, p, 20), 0);
+	ck_assert_int_eq(vm_proc_set_limit(m, p, 0), 0);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pswpout], 0);
+	ck_assert_int_eq(vm_proc_set_limit(m, p, 10), 0);
+	ck_assert_uint_eq(p->limit, 10);
+	ck_assert_uint_eq(p->charged, 10);
+	ck_assert_uint_eq(p->rss_anon, 10);
+	ck_assert_uint_eq(p->swapents, 6);
+	ck_assert_uint_eq(p->stats.v[VM_STAT_pswpout], 6);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pswpout], 6);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_oom_kill], 0);
+	/* q was not touched; p's data comes back under the limit */
+	ck_assert_uint_eq(q->rss_anon, 4);
+	ck_assert_uint_eq(q->swapents, 0);
+	for (uint64_t i = 0; i < 16; i++) {
+		ck_assert_int_eq(vm_load(m, p, BASE + i * 4096, 8, &v), 0);
+		ck_assert_uint_eq(v, i + 100);
+		ck_assert_uint_le(p->charged, 10);
+	}
+	ck_assert_uint_eq(p->state, VM_PROC_RUNNING);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+/* Pages never written are dropped, so a limit needs no swap for them. */
+START_TEST(test_reclaim_set_limit_drops_clean)
+{
+	struct vm_machine *m = t_machine(256);
+	struct vm_proc *p = t_spawn(m);
+
+	t_map(m, p, BASE, 16 * 4096, RW);
+	ck_assert_int_eq(vm_touch(m, p, BASE, 16 * 4096, VM_ACC_R), 0);
+	ck_assert_int_eq(vm_proc_set_limit(m, p, 4), 0);
+	ck_assert_uint_eq(p->charged, 4);
+	ck_assert_uint_eq(p->rss_anon, 4);
+	ck_assert_uint_eq(p->swapents, 0);
+	ck_assert_uint_eq(p->state, VM_PROC_RUNNING);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_oom_kill], 0);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+/* Without swap, dirty pages cannot go: the process is OOM-killed as by
+ * a memory cgroup, and the write of the limit succeeds. */
+START_TEST(test_reclaim_set_limit_oom)
+{
+	struct vm_machine *m = t_machine(256);
+	struct vm_proc *p = t_spawn(m), *q = t_spawn(m);
+	char want[200];
+
+	t_map(m, p, BASE, 16 * 4096, RW);
+	t_map(m, q, BASE, 4 * 4096, RW);
+	ck_assert_int_eq(vm_touch(m, p, BASE, 16 * 4096, VM_ACC_W), 0);
+	ck_assert_int_eq(vm_touch(m, q, BASE, 4 * 4096, VM_ACC_W), 0);
+	/* 16 + 132 KiB of regions, 4 tables */
+	snprintf(want, sizeof(want),
+		 "Memory cgroup out of memory: Killed process %d (test) "
+		 "total-vm:%llukB, anon-rss:64kB, swap:0kB, pgtables:16kB",
+		 p->pid, (unsigned long long)(16 * 4 + VM_STACK_SIZE / 1024));
+	ck_assert_int_eq(vm_proc_set_limit(m, p, 10), 0);
+	ck_assert_str_eq(t_log_last, want);
+	ck_assert_uint_eq(p->state, VM_PROC_ZOMBIE);
+	ck_assert_int_eq(p->exit_signal, 9);
+	ck_assert_uint_eq(p->stats.v[VM_STAT_oom_kill], 1);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_oom_kill], 1);
+	ck_assert_uint_eq(q->state, VM_PROC_RUNNING);
+	ck_assert_uint_eq(q->rss_anon, 4);
+	/* a zombie's limit cannot be set */
+	ck_assert_int_eq(vm_proc_set_limit(m, p, 100), -ESRCH);
+	ck_assert_uint_eq(p->limit, 10);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_reclaim_map_full)
 {
 	/* 2000 slots, but a 256 KiB LMDB map: about 64 stored pages */
@@ -328,7 +418,10 @@ suite_reclaim(void)
 	tcase_add_test(core, test_reclaim_memcg_limit);
 	tcase_add_test(core, test_reclaim_crossing_store);
 	tcase_add_test(core, test_reclaim_crossing_tight);
+	tcase_add_test(core, test_reclaim_set_limit_swaps);
+	tcase_add_test(core, test_reclaim_set_limit_drops_clean);
 	tcase_add_test(limits, test_reclaim_swap_full_oom);
+	tcase_add_test(limits, test_reclaim_set_limit_oom);
 	tcase_add_test(limits, test_reclaim_map_full);
 	tcase_add_test(limits, test_reclaim_no_leaks);
 	suite_add_tcase(s, core);
