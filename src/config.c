@@ -16,6 +16,9 @@
  *   tlb_*: above the TLB's maximum -> -EINVAL
  *   tlb_*                          -> vm_tlb_resize(), its error
  *   positive: 0                    -> -EINVAL
+ *   drop_caches: 1 or 3            -> clean page-cache pages dropped,
+ *                                     logged (2, Linux's slab: nothing);
+ *                                     anything else -> -EINVAL; reads 0
  *   otherwise                      -> stored; read where it is used
  *
  * Every failure leaves the configuration as it was.
@@ -29,6 +32,7 @@
 
 #include "vmlab/config.h"
 #include "vmlab/machine.h"
+#include "vmlab/pagecache.h"
 #include "vmlab/parse.h"
 #include "vmlab/reclaim.h"
 
@@ -94,6 +98,7 @@ enum knob_kind {
 	K_TLB_ENTRIES,	/* through vm_tlb_resize() */
 	K_TLB_WAYS,
 	K_POLICY,	/* a name, through vm_reclaim_set_policy() */
+	K_DROP,		/* 1, 2 or 3, as Linux's vm.drop_caches: an action */
 };
 
 /* The C type of the field in struct vm_config. */
@@ -102,6 +107,7 @@ enum knob_type {
 	T_UINT,
 	T_BOOL,
 	T_STR,
+	T_NONE,		/* no field: an action, read as 0 */
 };
 
 struct knob_def {
@@ -142,6 +148,8 @@ static const struct knob_def knobs[] = {
 	KNOB("cost_minor_fault", K_U64, T_U64, cost_minor_fault, "ns"),
 	KNOB("cost_major_fault", K_U64, T_U64, cost_major_fault, "ns"),
 	KNOB("cost_swap_out", K_U64, T_U64, cost_swap_out, "ns per page out"),
+	{ { "drop_caches", "1 or 3: drop clean page-cache pages (2: nothing "
+			   "to drop)", false }, K_DROP, T_NONE, 0 },
 };
 
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
@@ -182,7 +190,9 @@ vm_knob_get(const struct vm_machine *m, unsigned i, char *buf, size_t len)
 	if (d->type == T_STR)
 		return snprintf(buf, len, "%s", (const char *)field) >= (int)len
 			       ? -ENOSPC : 0;
-	if (d->type == T_UINT)
+	if (d->type == T_NONE)
+		v = 0;
+	else if (d->type == T_UINT)
 		v = *(const unsigned *)field;
 	else if (d->type == T_BOOL)
 		v = *(const bool *)field;
@@ -232,6 +242,14 @@ knob_apply(struct vm_machine *m, const struct knob_def *d, uint64_t v)
 			return vm_tlb_resize(m, (unsigned)v,
 						  m->cfg.tlb_ways);
 		return vm_tlb_resize(m, m->cfg.tlb_entries, (unsigned)v);
+	case K_DROP:
+		if (v < 1 || v > 3)
+			return -EINVAL;
+		if (v & 1)
+			vm_log(&m->log, VM_LOG_INFO, "drop_caches: %llu "
+			       "page-cache pages dropped",
+			       (unsigned long long)vm_pagecache_drop(m));
+		return 0;
 	case K_POSITIVE:
 		if (v == 0)
 			return -EINVAL;

@@ -151,6 +151,15 @@ printf 'unsynced' | dd of="$F/data" bs=1 seek=10 conv=notrunc 2>/dev/null
 echo drop_caches >"$MNT/ctl" || fail drop_caches
 grep -q 'drop_caches: [0-9]* page-cache pages dropped' "$MNT/log" ||
 	fail "drop_caches log line"
+head -c 16384 /dev/zero >"$F/clean" && sync "$F/clean" || fail "files/clean"
+cat "$F/clean" >/dev/null
+cached=$(awk '$1 == "Cached:" { print $2 }' "$MNT/meminfo")
+echo 3 >"$MNT/config/drop_caches" || fail "echo 3 > config/drop_caches"
+[ "$(awk '$1 == "Cached:" { print $2 }' "$MNT/meminfo")" -lt "$cached" ] ||
+	fail "config/drop_caches dropped nothing"
+if echo 4 >"$MNT/config/drop_caches" 2>/dev/null; then
+	fail "drop_caches took 4"
+fi
 lab_unmount
 expect_eq "$(dd if="$B/data" bs=1 skip=10 count=8 2>/dev/null)" unsynced \
 	"unmount wrote the dirty page back"

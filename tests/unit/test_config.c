@@ -78,6 +78,28 @@ START_TEST(test_config_check)
 }
 END_TEST
 
+START_TEST(test_config_drop_caches)
+{
+	struct vm_machine *m = t_machine(64);
+	int i = vm_knob_lookup("drop_caches");
+	char err[128], buf[16];
+
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(vm_knob_set(m, (unsigned)i, "1\n", err, sizeof(err)),
+			 0);
+	ck_assert_ptr_nonnull(strstr(t_log_last, "0 page-cache pages dropped"));
+	ck_assert_int_eq(vm_knob_set(m, (unsigned)i, "3", err, sizeof(err)), 0);
+	ck_assert_int_eq(vm_knob_set(m, (unsigned)i, "2", err, sizeof(err)), 0);
+	ck_assert_int_eq(vm_knob_set(m, (unsigned)i, "4", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(vm_knob_set(m, (unsigned)i, "0", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(vm_knob_get(m, (unsigned)i, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "0");
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_config_knob_table)
 {
 	static const char *const names[] = {
@@ -85,7 +107,7 @@ START_TEST(test_config_knob_table)
 		"tlb_entries", "tlb_ways", "asid", "strict", "user_limit",
 		"aging_period", "ws_tau", "seed", "cost_tlb_hit",
 		"cost_mem_ref", "cost_minor_fault", "cost_major_fault",
-		"cost_swap_out",
+		"cost_swap_out", "drop_caches",
 	};
 	unsigned n = sizeof(names) / sizeof(names[0]);
 
@@ -243,6 +265,7 @@ suite_config(void)
 	TCase *errors = tcase_create("errors");
 
 	tcase_add_test(core, test_config_knob_table);
+	tcase_add_test(core, test_config_drop_caches);
 	tcase_add_test(core, test_config_knob_get);
 	tcase_add_test(core, test_config_knob_set);
 	tcase_add_test(limits, test_config_knob_asid_exhausted);
