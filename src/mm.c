@@ -311,35 +311,27 @@ vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	}
 }
 
-struct sync_ctx {
-	struct vm_machine *m;
-	int rc;
-};
-
+/* The file pages a shared file region maps of [addr, end), written back. */
 static int
-sync_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
+sync_vma(struct vm_machine *m, const struct vm_vma *a, uint64_t addr,
+	 uint64_t end)
 {
-	struct sync_ctx *c = arg;
-	uint64_t pfn = VM_PTE2PFN(*pte);
-	int rc;
+	uint64_t from = addr > a->start ? addr : a->start;
+	uint64_t to = end < a->end ? end : a->end;
 
-	(void)tbl;
-	(void)va;
-	if (!(*pte & VM_PTE_P) || level != 0 ||
-	    vm_phys_frame(&c->m->phys, pfn)->use != VM_FRAME_FILE)
+	if (!(a->flags & VM_VMA_FILE) || !(a->flags & VM_VMA_SHARED))
 		return 0;
-	rc = vm_pager_clean(c->m, pfn);
-	if (rc && !c->rc)
-		c->rc = rc;
-	return 0;
+	return vm_file_sync_range(m, a->file,
+				  a->pgoff + ((from - a->start) >> VM_PAGE_SHIFT),
+				  a->pgoff + ((to - a->start) >> VM_PAGE_SHIFT));
 }
 
 int
 vm_msync(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	 uint64_t len)
 {
-	struct sync_ctx c = { .m = m };
 	uint64_t end;
+	int rc = 0;
 
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
@@ -353,8 +345,15 @@ vm_msync(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 			return -ENOMEM;
 		va = a->end;
 	}
-	vm_pt_range(m, p, addr, end, 0, sync_one, &c);
-	return c.rc ? -EIO : 0;
+	for (uint64_t va = addr; va < end;) {
+		struct vm_vma *a = vm_vma_find(&p->vmas, va);
+		int e = sync_vma(m, a, addr, end);
+
+		if (e && !rc)
+			rc = e;
+		va = a->end;
+	}
+	return rc ? -EIO : 0;
 }
 
 struct each_ctx {

@@ -429,6 +429,30 @@ file_clean_all(struct vm_machine *m, struct vm_file *f)
 }
 
 int
+vm_file_sync_range(struct vm_machine *m, struct vm_file *f, uint64_t first,
+		   uint64_t end)
+{
+	int rc = 0;
+
+	if (end > vm_file_pages(f))
+		end = vm_file_pages(f);
+	if (first >= end)
+		return 0;
+	if (end - first > m->phys.nframes)
+		return vm_file_sync(m, f); /* cheaper over the frame table */
+	for (uint64_t i = first; i < end; i++) {
+		int64_t pfn = vm_pager_find(m, &f->obj, i);
+		int e = pfn < 0 ? 0 : vm_pager_clean(m, (uint64_t)pfn);
+
+		if (e && !rc)
+			rc = e;
+	}
+	if (fdatasync(f->fd) < 0 && !rc && errno != EINVAL)
+		rc = -EIO;
+	return rc;
+}
+
+int
 vm_file_sync(struct vm_machine *m, struct vm_file *f)
 {
 	int rc = file_clean_all(m, f);

@@ -76,9 +76,11 @@ int vm_mprotect(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 		uint64_t len, unsigned prot);
 
 /*
- * msync(2) with MS_SYNC: every dirty page-cache page mapped in [addr,
- * addr + len) is written back to its file and made clean.  Anonymous
- * pages are left alone.  0, -EINVAL, -ENOMEM (a hole in the range, as
+ * msync(2) with MS_SYNC: every dirty page-cache page of the file ranges
+ * the shared file regions of [addr, addr + len) map is written back and
+ * made clean, whoever dirtied it (a store through any mapping, write(2)),
+ * and the host file is synced, as Linux's vfs_fsync_range.  Private and
+ * anonymous regions are left alone.  0, -EINVAL, -ENOMEM (a hole in the range, as
  * msync(2) says), -EIO (a write-back failed).
  */
 int vm_msync(struct vm_machine *m, struct vm_proc *p, uint64_t addr,

@@ -110,6 +110,10 @@ int vm_file_truncate(struct vm_machine *m, struct vm_file *f, uint64_t size);
  * 0 or -EIO (the pages that could not be written stay dirty). */
 int vm_file_sync(struct vm_machine *m, struct vm_file *f);
 
+/* The same for the pages [first, end) of f (msync): 0 or -EIO. */
+int vm_file_sync_range(struct vm_machine *m, struct vm_file *f,
+		       uint64_t first, uint64_t end);
+
 /* Writes back every dirty page-cache page of the machine (unmount).
  * Returns 0 or the first error; it goes on past errors. */
 int vm_pagecache_sync_all(struct vm_machine *m);

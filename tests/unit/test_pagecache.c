@@ -298,6 +298,29 @@ START_TEST(test_pagecache_write_grows_file)
 }
 END_TEST
 
+START_TEST(test_pagecache_msync_unfaulted)
+{
+	/* msync writes the file range back, also pages this process never
+	 * faulted in (dirtied by write(2)), as vfs_fsync_range does */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_file *f;
+
+	make_file("data", 4, 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 8K rw- file=data@4K "
+				   "shared"), 0);
+	f = p->vmas.v[0].file;
+	ck_assert_int_eq(vm_file_write(m, f, "in", 2, 8192), 2);  /* mapped */
+	ck_assert_int_eq(vm_file_write(m, f, "out", 3, 12288), 3); /* not */
+	ck_assert_uint_eq(t_pte(m, p, BASE + 4096), 0);
+	ck_assert_int_eq(ctl(m, p, "msync 0x40000000 8K"), 0);
+	ck_assert_int_eq(host_byte("data", 8192), 'i');
+	ck_assert_int_eq(host_byte("data", 12288), 'D'); /* outside: dirty */
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgpgout], 4);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_pagecache_errors)
 {
 	struct vm_machine *m = file_machine(256, 0, 0);
@@ -343,6 +366,7 @@ suite_pagecache(void)
 	tcase_add_test(core, test_pagecache_eviction_writes_back);
 	tcase_add_test(core, test_pagecache_drop_caches);
 	tcase_add_test(core, test_pagecache_write_grows_file);
+	tcase_add_test(core, test_pagecache_msync_unfaulted);
 	tcase_add_test(errors, test_pagecache_errors);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
