@@ -94,6 +94,45 @@ awk '/^Policy clock/ { on = 1; next } on && /^$/ { exit } on && $1 ~ /^[0-9]+$/ 
 	prev = $2
 } END { exit bad }' "$T/thrashing.out" || fail "thrashing: faults fell with less memory"
 
+# --- cow: N = 64 pages, the child writes 1, 2, 4 ... 32 of them ----------
+lab cow
+N=64
+expect_eq "$(awk '$1 == "parent," && $2 == "alone" { print $3, $4, $5, $6 }' "$T/cow.out")" \
+	"256 256 256 0" "cow: parent's smaps before the fork"
+expect_eq "$(awk '$1 == "parent," && $2 == "forked" { print $3, $4, $5, $6 }' "$T/cow.out")" \
+	"256 128 0 256" "cow: parent's smaps after the fork"
+expect_eq "$(awk '$1 == "child" && $2 == "(pid" { print $4, $5, $6, $7 }' "$T/cow.out")" \
+	"256 128 0 256" "cow: child's smaps after the fork"
+grep -q "before the fork: $N frames: $N mapped once, 0 twice$" "$T/cow.out" ||
+	fail "cow: kpagecount before the fork"
+grep -q "after the fork:  $N frames: 0 mapped once, $N twice$" "$T/cow.out" ||
+	fail "cow: kpagecount after the fork"
+grep -q "^fork allocated 4 frames (pgalloc), 4 of them page tables" "$T/cow.out" ||
+	fail "cow: frames allocated by fork"
+# after k child writes: k breaks, 4 + k new frames, N + k frames in use,
+# N - k mapped twice, 2k once; in both: Pss 4k + 2(N - k), Private_Dirty
+# 4k, Shared_Dirty 4(N - k)
+awk -v n=$N 'NF == 12 && $1 ~ /^[0-9]+$/ {
+	k = $1; rows++
+	want = k " " k " " 4 + k " " n + k " " n - k " " 2 * k
+	want = want " " 4 * k + 2 * (n - k) " " 4 * k " " 4 * (n - k)
+	want = want " " 4 * k + 2 * (n - k) " " 4 * k " " 4 * (n - k)
+	$1 = $1
+	if ($0 != want) { print "row " k ": got \"" $0 "\", expected \"" want "\""; bad = 1 }
+}
+END {
+	if (rows != 7) { print rows + 0 " rows, expected 7"; bad = 1 }
+	exit bad
+}' "$T/cow.out" >"$T/cow.bad" || fail "cow: $(cat "$T/cow.bad")"
+expect_eq "$(row cow '$1 == "parent" && $2 == 0' '(NF - 2)') $(row cow '$1 == "parent" && $2 == 0' '(NF - 1)') $(row cow '$1 == "parent" && $2 == 0' 'NF')" \
+	"+0 +1 +0" "cow: the parent writes a page the child copied (break, reuse, pgalloc)"
+expect_eq "$(row cow '$1 == "parent" && $2 == 63' '(NF - 2)') $(row cow '$1 == "parent" && $2 == 63' '(NF - 1)') $(row cow '$1 == "parent" && $2 == 63' 'NF')" \
+	"+1 +0 +1" "cow: the parent writes a page still shared"
+expect_eq "$(row cow '$1 == "child" && $2 == 63' '(NF - 2)') $(row cow '$1 == "child" && $2 == 63' '(NF - 1)') $(row cow '$1 == "child" && $2 == 63' 'NF')" \
+	"+0 +1 +0" "cow: the child writes the page the parent copied"
+expect_eq "$(awk '/^What each one reads/ { on = 1; next } on && NF == 3 && $1 ~ /^[0-9]+$/ { printf "%s%s%s%s", s, $1, $2, $3; s = " " }' "$T/cow.out")" \
+	"0pc 1Pc 32PP 63pc" "cow: the bytes each process reads"
+
 # --- a lab that cannot mount fails and leaves nothing ---------------------
 echo "=== examples/tlb.sh 64 3 (an invalid TLB: must fail)"
 if TMPDIR=$T/labs /bin/sh "$srcdir/examples/tlb.sh" 64 3 >"$T/bad.out" 2>&1; then
