@@ -78,11 +78,11 @@ peek() {
 frames() {
 	{
 		lab_kpagecount
-		echo =
+		echo pfns
 		for p in "$@"; do
 			lab_pfns "$p" $base "$N"
 		done
-	} | awk '$0 == "=" { pfns = 1; next }
+	} | awk '$0 == "pfns" { pfns = 1; next }
 		!pfns { count[NR - 1] = $1; next }
 		$1 != "-" && !seen[$1]++ {
 			n++
@@ -182,7 +182,7 @@ What each one reads now (first byte of the page):
   page  parent  child
 EOT
 for pg in 0 1 $((N / 2)) $last; do
-	printf '  %4d  %6s  %5s\n' $pg "$(peek "$parent" $pg)" "$(peek "$child" $pg)"
+	printf '  %4d  %6s  %5s\n' "$pg" "$(peek "$parent" "$pg")" "$(peek "$child" "$pg")"
 done
 
 cat <<EOT

@@ -200,7 +200,7 @@ cat <<EOT
 
 Part 2: the page cache under pressure
 files/big is $pages pages ($((pages * 4)) KiB, "big-NNN" lines); the machine keeps at most
-$limit user pages resident (-o limit=$limit); A and B have exited, the cache was dropped
+$limit user pages resident (-o limit=$limit); A and B were killed, the cache dropped
 
   step 1  write   files/big written with write(2) (text > files/big)
   step 2  fsync   sync files/big
@@ -210,7 +210,7 @@ $limit user pages resident (-o limit=$limit); A and B have exited, the cache was
   step 6  mmap    C maps files/big shared and writes it through its mapping (C/mem),
                   the first line of every page now "C-wrote"
   step 7  msync   C: msync of its whole region
-  step 8  anon    C exits; D writes $pages pages of private anonymous memory
+  step 8  anon    C is killed; D writes $pages pages of private anonymous memory
 
                    levels after    counts during the step
   step  what    file_p  dirty  majfault  scan_fl steal_fl   pgpgin  pgpgout  pswpout
