@@ -79,3 +79,30 @@ lab_resident() {
 			print (s == "" ? "-" : s)
 		}'
 }
+
+# lab_pfns PID BASE N: the frame of each of the N pages from address BASE,
+# one a line, from PID/pagemap (the PFN in bits 0-54 when bit 63, present,
+# is set); "-" for a page not in memory.
+lab_pfns() {
+	dd if="$lab/$1/pagemap" bs=8 skip=$(($2 / 4096)) count="$3" status=none |
+		od -An -v -tu1 |
+		awk '{ for (i = 1; i <= NF; i++) b[n++] = $i }
+		END {
+			for (p = 0; p * 8 < n; p++) {
+				if (b[p * 8 + 7] < 128) {
+					print "-"
+					continue
+				}
+				pfn = b[p * 8 + 6] % 128
+				for (i = 5; i >= 0; i--)
+					pfn = pfn * 256 + b[p * 8 + i]
+				printf "%.0f\n", pfn
+			}
+		}'
+}
+
+# lab_kpagecount: kpagecount, the number of PTEs mapping each frame, one
+# line per PFN from 0.
+lab_kpagecount() {
+	od -An -v -tu8 "$lab/kpagecount" | awk '{ for (i = 1; i <= NF; i++) print $i }'
+}

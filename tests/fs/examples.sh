@@ -94,6 +94,96 @@ awk '/^Policy clock/ { on = 1; next } on && /^$/ { exit } on && $1 ~ /^[0-9]+$/ 
 	prev = $2
 } END { exit bad }' "$T/thrashing.out" || fail "thrashing: faults fell with less memory"
 
+# --- cow: N = 64 pages, the child writes 1, 2, 4 ... 32 of them ----------
+lab cow
+N=64
+expect_eq "$(awk '$1 == "parent," && $2 == "alone" { print $3, $4, $5, $6 }' "$T/cow.out")" \
+	"256 256 256 0" "cow: parent's smaps before the fork"
+expect_eq "$(awk '$1 == "parent," && $2 == "forked" { print $3, $4, $5, $6 }' "$T/cow.out")" \
+	"256 128 0 256" "cow: parent's smaps after the fork"
+expect_eq "$(awk '$1 == "child" && $2 == "(pid" { print $4, $5, $6, $7 }' "$T/cow.out")" \
+	"256 128 0 256" "cow: child's smaps after the fork"
+grep -q "before the fork: $N frames: $N mapped once, 0 twice$" "$T/cow.out" ||
+	fail "cow: kpagecount before the fork"
+grep -q "after the fork:  $N frames: 0 mapped once, $N twice$" "$T/cow.out" ||
+	fail "cow: kpagecount after the fork"
+grep -q "^fork allocated 4 frames (pgalloc), 4 of them page tables" "$T/cow.out" ||
+	fail "cow: frames allocated by fork"
+# after k child writes: k breaks, 4 + k new frames, N + k frames in use,
+# N - k mapped twice, 2k once; in both: Pss 4k + 2(N - k), Private_Dirty
+# 4k, Shared_Dirty 4(N - k)
+awk -v n=$N 'NF == 12 && $1 ~ /^[0-9]+$/ {
+	k = $1; rows++
+	want = k " " k " " 4 + k " " n + k " " n - k " " 2 * k
+	want = want " " 4 * k + 2 * (n - k) " " 4 * k " " 4 * (n - k)
+	want = want " " 4 * k + 2 * (n - k) " " 4 * k " " 4 * (n - k)
+	$1 = $1
+	if ($0 != want) { print "row " k ": got \"" $0 "\", expected \"" want "\""; bad = 1 }
+}
+END {
+	if (rows != 7) { print rows + 0 " rows, expected 7"; bad = 1 }
+	exit bad
+}' "$T/cow.out" >"$T/cow.bad" || fail "cow: $(cat "$T/cow.bad")"
+expect_eq "$(row cow '$1 == "parent" && $2 == 0' '(NF - 2)') $(row cow '$1 == "parent" && $2 == 0' '(NF - 1)') $(row cow '$1 == "parent" && $2 == 0' 'NF')" \
+	"+0 +1 +0" "cow: the parent writes a page the child copied (break, reuse, pgalloc)"
+expect_eq "$(row cow '$1 == "parent" && $2 == 63' '(NF - 2)') $(row cow '$1 == "parent" && $2 == 63' '(NF - 1)') $(row cow '$1 == "parent" && $2 == 63' 'NF')" \
+	"+1 +0 +1" "cow: the parent writes a page still shared"
+expect_eq "$(row cow '$1 == "child" && $2 == 63' '(NF - 2)') $(row cow '$1 == "child" && $2 == 63' '(NF - 1)') $(row cow '$1 == "child" && $2 == 63' 'NF')" \
+	"+0 +1 +0" "cow: the child writes the page the parent copied"
+expect_eq "$(awk '/^What each one reads/ { on = 1; next } on && NF == 3 && $1 ~ /^[0-9]+$/ { printf "%s%s%s%s", s, $1, $2, $3; s = " " }' "$T/cow.out")" \
+	"0pc 1Pc 32PP 63pc" "cow: the bytes each process reads"
+
+# --- mmap: shared and private views of one file; the cache under pressure --
+lab mmap
+awk 'NF == 5 && $1 ~ /^[0-4]$/ && $2 !~ /^[0-9]+$/ { $1 = $1; print }' "$T/mmap.out" >"$T/mmap.views"
+cat >"$T/mmap.want" <<'EOT'
+0 A page-01 page-02 page-03
+0 B page-01 page-02 page-03
+0 files/data page-01 page-02 page-03
+0 disk page-01 page-02 page-03
+1 A A-wrote page-02 page-03
+1 B A-wrote page-02 page-03
+1 files/data A-wrote page-02 page-03
+1 disk page-01 page-02 page-03
+2 A A-wrote page-02 page-03
+2 B A-wrote B-wrote page-03
+2 files/data A-wrote page-02 page-03
+2 disk page-01 page-02 page-03
+3 A A-wrote write() write()
+3 B A-wrote B-wrote write()
+3 files/data A-wrote write() write()
+3 disk page-01 page-02 page-03
+4 A A-wrote write() write()
+4 B A-wrote B-wrote write()
+4 files/data A-wrote write() write()
+4 disk A-wrote write() write()
+EOT
+cmp -s "$T/mmap.views" "$T/mmap.want" ||
+	fail "mmap: the views of files/data differ: $(diff "$T/mmap.want" "$T/mmap.views")"
+# step: cow_break nr_dirty pgpgout(KiB since step 0) B's Anonymous(kB)
+awk 'NF == 5 && $1 ~ /^[0-4]$/ && $2 ~ /^[0-9]+$/ { $1 = $1; print }' "$T/mmap.out" >"$T/mmap.counters"
+printf '%s\n' "0 0 0 0 0" "1 0 1 0 0" "2 1 1 0 4" "3 1 3 0 4" "4 1 0 12 4" >"$T/mmap.want"
+cmp -s "$T/mmap.counters" "$T/mmap.want" ||
+	fail "mmap: part 1's counters differ: $(diff "$T/mmap.want" "$T/mmap.counters")"
+# part 2, 256 pages under a limit of 32: step what file_p dirty majfault
+# scan steal pgpgin pgpgout pswpout (scan depends on the policy: not checked)
+awk 'NF == 10 && $1 ~ /^[1-8]$/ { $1 = $1; $6 = ($6 >= $7) ? "s" : "scan<steal"; print }' \
+	"$T/mmap.out" >"$T/mmap.pressure"
+cat >"$T/mmap.want" <<'EOT'
+1 write 32 32 0 s 224 0 896 0
+2 fsync 32 0 0 s 0 0 128 0
+3 drop 0 0 0 s 0 0 0 0
+4 cat 32 0 0 s 224 1024 0 0
+5 drop 0 0 0 s 0 0 0 0
+6 mmap 32 32 256 s 224 1024 896 0
+7 msync 32 0 0 s 0 0 128 0
+8 anon 0 0 0 s 32 0 896 224
+EOT
+cmp -s "$T/mmap.pressure" "$T/mmap.want" ||
+	fail "mmap: part 2's counters differ: $(diff "$T/mmap.want" "$T/mmap.pressure")"
+grep -q "^On disk: 256 of the 256 pages of files/big begin with C's \"C-wrote\"\.$" "$T/mmap.out" ||
+	fail "mmap: C's writes are not all on disk"
+
 # --- a lab that cannot mount fails and leaves nothing ---------------------
 echo "=== examples/tlb.sh 64 3 (an invalid TLB: must fail)"
 if TMPDIR=$T/labs /bin/sh "$srcdir/examples/tlb.sh" 64 3 >"$T/bad.out" 2>&1; then
