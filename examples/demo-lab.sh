@@ -3,10 +3,10 @@
 #
 #   examples/demo-lab.sh [MOUNTPOINT]     (default: ./lab)
 #
-# Mounts vmlabfs with 4 MiB of memory and 64 MiB of swap, starts two
+# Mounts vmlabfs with 4 MiB of memory and 64 MiB of swap, starts three
 # processes, fills one with more data than fits in memory (so part of it
-# is swapped out), replays a short trace in the other, and prints what to
-# try next.  The lab stays mounted until `fusermount3 -u MOUNTPOINT`.
+# is swapped out), replays a short trace in another, maps a file of
+# files/ shared in the third and forks it, and prints what to try next.  The lab stays mounted until `fusermount3 -u MOUNTPOINT`.
 set -eu
 
 . "$(dirname "$0")/lab.sh"
@@ -49,11 +49,23 @@ awk 'BEGIN {
 		}
 }' >"$mnt/$tracer/trace"
 
+# a file of files/, mapped shared by a third process, which then forks
+printf 'vmlab demo: a line of files/notes\n' >"$mnt/files/notes"
+echo "spawn mapper" >"$mnt/ctl"
+mapper=$(cat "$mnt/last_pid")
+echo "mmap 0x20000000 4K rw- file=notes shared" >"$mnt/$mapper/ctl"
+echo "mmap 0x30000000 64K rw- populate" >"$mnt/$mapper/ctl"
+printf VMLAB | dd of="$mnt/$mapper/mem" bs=1 seek=$((0x20000000)) \
+	conv=notrunc 2>/dev/null
+echo fork >"$mnt/$mapper/ctl"
+child=$(cat "$mnt/last_pid")
+
 cat <<EOT
 A vmlab machine is mounted on $mnt
   $(awk '/MemTotal|SwapTotal/ { printf "%s %s kB  ", $1, $2 }' "$mnt/meminfo")
   pid $filler (filler): 8 MiB written through 4 MiB of memory, part of it swapped
   pid $tracer (tracer): a short loop replayed from a valgrind lackey trace
+  pid $mapper (mapper): files/notes mapped shared, then forked: pid $child
 
 Things to try:
   cd $mnt
@@ -66,6 +78,8 @@ Things to try:
   cat $filler/translate/0x10000000; cat $filler/pt/entries; ls $filler/pt
   echo 'touch 0xffffffff80000000 1 r' > $tracer/ctl; grep State $tracer/status; tail -n 3 log
   cat tlb; cat config/README
+  cat files/notes; cat $mapper/maps; grep -E 'Rss|Shared|Private' $child/smaps | head -8
+  echo 'touch 0x30000000 1 w' > $child/ctl; grep -E 'cow_|fork|nr_file|nr_dirty' vmstat
 
 When done:  fusermount3 -u $mnt
 EOT
