@@ -36,14 +36,18 @@
  * default_permissions to have the kernel check each caller's as well.
  *
  * The data path.  File content and the size getattr shows pass through
- * files_data_*() and nothing else, so that the machine's page cache can
- * take them over in one place.  Today they are pread, pwrite, ftruncate,
- * fsync and fstat on one host descriptor per inode, f->data_fd, opened at
+ * files_data_*() and nothing else: they are the machine's page cache
+ * (vm_file_read, vm_file_write, vm_file_truncate, vm_file_sync, and the
+ * object's size), so a write through a mapping is seen here at once and
+ * the other way round, and reads are replied straight from the cache's
+ * frames.  Each inode holds one host descriptor, f->data_fd, opened at
  * the first open by reopening /proc/self/fd/N of the O_PATH descriptor
- * (which names exactly that inode) and closed at the last release.
- * Files are opened direct_io, so the host kernel keeps no cached copy of
- * them: the page cache to come is the only cache, and every read and
- * write reaches it.
+ * (which names exactly that inode) and closed at the last release, and
+ * while it is open the machine's object for the file (f->vf), made from
+ * it.  Files are opened direct_io, so the host kernel keeps no cached
+ * copy of them: the lab's page cache is the only cache, and every read
+ * and write reaches it.  The host file has what was written back (fsync,
+ * msync, eviction, unmount), as a disk under Linux's page cache.
  *
  * Locks: lab.lock (the machine lock) around every files_data_* call, and
  * over data_fd, data_acc and data_users; files.lock over the table and
@@ -513,6 +517,9 @@ finode_stat(struct finode *f, struct stat *st)
 		if (size < 0)
 			return (int)size;
 		st->st_size = size;
+		/* data not yet written back has no host blocks: count it */
+		if (st->st_blocks < (size + 511) / 512)
+			st->st_blocks = (size + 511) / 512;
 	}
 	return 0;
 }

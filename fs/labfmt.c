@@ -11,7 +11,9 @@
  *   access: user yes|no (...), write yes|no (...), exec yes|no (...)
  *   fault: not present, swapped out to slot <slot> (a major fault on access)
  *   fault: not present at <level> (demand zero on access | no mapping:
- *          SIGSEGV on access)
+ *          SIGSEGV on access | file page in the page cache: a minor fault
+ *          on access | file page read from its file on access: a major
+ *          fault | file page past the end of the file: SIGBUS on access)
  *   fault: non-canonical address (#GP)               the only line after
  *                                                    the header
  *   tlb: miss | tlb: hit set <s> way <w> pfn <pfn> size <size> <flags>
@@ -51,6 +53,25 @@ fmt_tlb_flags(unsigned fl, char *buf, size_t len)
 	len = strlen(buf);
 	if (len && buf[len - 1] == ' ')
 		buf[len - 1] = '\0';
+}
+
+/* What an access to a page not present would do, in words. */
+static const char *
+fill_words(const struct vm_xlate *x)
+{
+	static const char *const words[] = {
+		[VM_XLATE_ZERO] = "demand zero on access",
+		[VM_XLATE_CACHED] = "file page in the page cache: a minor "
+				    "fault on access",
+		[VM_XLATE_READ] = "file page read from its file on access: "
+				  "a major fault",
+		[VM_XLATE_EOF] = "file page past the end of the file: SIGBUS "
+				 "on access",
+	};
+
+	if (!x->region)
+		return "no mapping: SIGSEGV on access";
+	return words[x->fill];
 }
 
 /* One line per entry of the walk, root first. */
@@ -94,9 +115,7 @@ put_outcome(const struct vm_xlate *x, struct sbuf *sb)
 		break;
 	default:
 		sbuf_printf(sb, "fault: not present at %s (%s)\n",
-			    fmt_level_name(x->level),
-			    x->region ? "demand zero on access"
-				      : "no mapping: SIGSEGV on access");
+			    fmt_level_name(x->level), fill_words(x));
 	}
 }
 

@@ -709,8 +709,12 @@ replay_cb(void *ctx, const struct vm_trace_rec *rec)
 		return -EINVAL;
 	}
 	rc = vm_replay_rec(&r, rec);
+	if (rc == -EFAULT && !r.p)
+		r.p = vm_machine_proc(lab.m, (int)rec->pid);
 	if (rc == -ENOENT)
 		h->why = "no process with that pid";
+	else if (rc == -EFAULT && r.p && r.p->exit_signal == 7)
+		h->why = "the access killed the process (SIGBUS)";
 	else if (rc == -EFAULT)
 		h->why = "the access killed the process (SIGSEGV)";
 	else if (rc == -ESRCH)

@@ -132,6 +132,8 @@ mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 			continue;
 		fi.va = va;
 		rc = vm_fault(m, p, &fi);
+		if (rc == -ENXIO)
+			return 0; /* past a file's end: as far as it goes */
 		if (rc)
 			return rc;
 		if (p->state == VM_PROC_ZOMBIE)
@@ -213,6 +215,19 @@ vm_munmap(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	return 0;
 }
 
+/* False when [start, end) holds a shared region of a file the host lets
+ * the machine only read: mprotect may not make it writable (EACCES, as
+ * Linux refuses a mapping without VM_MAYWRITE). */
+static bool
+mm_may_write(const struct vm_proc *p, uint64_t start, uint64_t end)
+{
+	for (const struct vm_vma *a = vm_vma_next(&p->vmas, start);
+	     a && a->start < end; a = vm_vma_next(&p->vmas, a->end))
+		if ((a->flags & VM_VMA_SHARED) && a->file && a->file->rdonly)
+			return false;
+	return true;
+}
+
 struct prot_ctx {
 	struct vm_machine *m;
 	struct vm_proc *p;
@@ -249,6 +264,8 @@ vm_mprotect(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	if (mm_range(m, addr, &len) ||
 	    prot & ~(unsigned)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
 		return -EINVAL;
+	if ((prot & VM_PROT_WRITE) && !mm_may_write(p, addr, addr + len))
+		return -EACCES;
 	rc = vm_vma_protect(&p->vmas, addr, addr + len, prot);
 	if (rc)
 		return rc;

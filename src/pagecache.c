@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,8 +59,10 @@ file_make(struct vm_machine *m, int fd, bool rdonly, const char *path,
 	struct vm_file *f;
 
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : ENODEV;
+		int e = errno;
 
+		if (e == 0 || !S_ISREG(st.st_mode))
+			e = S_ISDIR(st.st_mode) ? EISDIR : ENODEV;
 		close(fd);
 		return -e;
 	}
@@ -102,14 +105,31 @@ vm_file_open(struct vm_machine *m, const char *path, struct vm_file **out)
 	bool rdonly = false;
 	int fd;
 
+	char proc[64];
+	struct stat st;
+	int pathfd;
+
 	*out = NULL;
 	if (m->files_fd < 0)
 		return -ENOENT;
-	fd = vm_hostdir_open(m->files_fd, path, O_RDWR, 0);
-	if (fd == -EACCES || fd == -EROFS || fd == -ETXTBSY) {
-		rdonly = true;
-		fd = vm_hostdir_open(m->files_fd, path, O_RDONLY, 0);
+	/* the name first, without opening what it names: a FIFO or device
+	 * placed in the directory is refused before anything opens it */
+	pathfd = vm_hostdir_open(m->files_fd, path, O_PATH, 0);
+	if (pathfd < 0)
+		return pathfd;
+	if (fstat(pathfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(pathfd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -ENODEV;
 	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
+	fd = open(proc, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == ETXTBSY)) {
+		rdonly = true;
+		fd = open(proc, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		fd = -errno;
+	close(pathfd);
 	if (fd < 0)
 		return fd;
 	return file_make(m, fd, rdonly, path, out);
@@ -325,20 +345,42 @@ vm_file_pin_read(struct vm_machine *m, struct vm_file *f, uint64_t off,
 	return done ? (ssize_t)done : rc;
 }
 
+/*
+ * The file grows to size: the bytes of its old last page past the old end
+ * (stores through a mapping may have left something there) are zeroed
+ * first, so that the gap reads as zeros, as POSIX says.
+ */
+static void
+file_grow(struct vm_machine *m, struct vm_file *f, uint64_t size)
+{
+	uint64_t in = f->size & (VM_PAGE_SIZE - 1);
+	int64_t pfn;
+
+	if (size <= f->size)
+		return;
+	pfn = in ? vm_pager_find(m, &f->obj, f->size >> VM_PAGE_SHIFT) : -1;
+	if (pfn >= 0)
+		memset((char *)vm_phys_ptr(&m->phys, (uint64_t)pfn) + in, 0,
+		       VM_PAGE_SIZE - in);
+	f->size = size;
+}
+
 ssize_t
 vm_file_write(struct vm_machine *m, struct vm_file *f, const void *buf,
 	      size_t len, uint64_t off)
 {
 	size_t done = 0;
+	int rc = 0;
 
 	if (f->rdonly)
 		return -EBADF;
 	if (len > UINT64_MAX - off)
 		return -EFBIG;
+	if (len && off + len > f->size)
+		file_grow(m, f, off > f->size ? off : f->size);
 	while (done < len) {
 		uint64_t at = off + done, pfn;
 		size_t in = at & (VM_PAGE_SIZE - 1), n = VM_PAGE_SIZE - in;
-		int rc;
 
 		if (n > len - done)
 			n = len - done;
@@ -356,7 +398,7 @@ vm_file_write(struct vm_machine *m, struct vm_file *f, const void *buf,
 	}
 	if (done)
 		futimens(f->fd, NULL);
-	return done ? (ssize_t)done : -ENOMEM;
+	return done ? (ssize_t)done : rc;
 }
 
 /* Unmaps file pages from index first on from every mapping of f. */
@@ -404,6 +446,7 @@ vm_file_truncate(struct vm_machine *m, struct vm_file *f, uint64_t size)
 				       (size & (VM_PAGE_SIZE - 1)),
 			       0, VM_PAGE_SIZE - (size & (VM_PAGE_SIZE - 1)));
 	}
+	file_grow(m, f, size);
 	f->size = size;
 	futimens(f->fd, NULL);
 	return 0;

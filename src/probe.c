@@ -17,6 +17,8 @@
 
 #include "vmlab/machine.h"
 #include "vmlab/mmu.h"
+#include "vmlab/pagecache.h"
+#include "vmlab/pager.h"
 #include "vmlab/probe.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
@@ -41,11 +43,26 @@ probe_steps(struct vm_xlate *x, const struct vm_walk *w)
 	x->exec = !(rights & VM_TLB_NX);
 }
 
+/* Where the page at va of region a would come from. */
+static int
+probe_fill(struct vm_machine *m, const struct vm_vma *a, uint64_t va)
+{
+	uint64_t index = a->pgoff + ((va - a->start) >> VM_PAGE_SHIFT);
+
+	if (!(a->flags & VM_VMA_FILE))
+		return VM_XLATE_ZERO;
+	if (index >= vm_file_pages(a->file))
+		return VM_XLATE_EOF;
+	return vm_pager_find(m, &a->file->obj, index) >= 0 ? VM_XLATE_CACHED
+							    : VM_XLATE_READ;
+}
+
 /* The outcome of the walk, from the last entry it reached. */
 static void
-probe_outcome(struct vm_proc *p, struct vm_xlate *x)
+probe_outcome(struct vm_machine *m, struct vm_proc *p, struct vm_xlate *x)
 {
 	vm_pte_t e = x->step[x->level].entry;
+	const struct vm_vma *a;
 	uint64_t size = VM_LEVEL_SIZE(x->level), base, off;
 
 	if (e & VM_PTE_P) {
@@ -64,7 +81,9 @@ probe_outcome(struct vm_proc *p, struct vm_xlate *x)
 		return;
 	}
 	x->result = VM_XLATE_NOTPRESENT;
-	x->region = vm_vma_find(&p->vmas, x->va) != NULL;
+	a = vm_vma_find(&p->vmas, x->va);
+	x->region = a != NULL;
+	x->fill = a ? probe_fill(m, a, x->va) : VM_XLATE_ZERO;
 }
 
 /* The TLB entry a lookup by p for va would hit. */
@@ -103,7 +122,7 @@ vm_probe_translate(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 		return 0;
 	vm_pt_walk(m, p, va, 0, 0, &w);
 	probe_steps(out, &w);
-	probe_outcome(p, out);
+	probe_outcome(m, p, out);
 	probe_tlb(m, p, out);
 	return 0;
 }

@@ -71,7 +71,8 @@ int vm_munmap(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	      uint64_t len);
 
 /* Changes protections of a fully mapped range; PTEs follow. 0, -EINVAL,
- * -ENOMEM (a hole in the range). */
+ * -ENOMEM (a hole in the range), -EACCES (write asked of a shared region
+ * of a file the host lets us only read). */
 int vm_mprotect(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 		uint64_t len, unsigned prot);
 

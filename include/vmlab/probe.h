@@ -37,6 +37,14 @@ enum vm_xlate_result {
 	VM_XLATE_NOTPRESENT,
 };
 
+/* Where a not-present page in a region would come from on access. */
+enum vm_xlate_fill {
+	VM_XLATE_ZERO = 0,	/* anonymous: demand zero */
+	VM_XLATE_CACHED,	/* a file page in the page cache: minor fault */
+	VM_XLATE_READ,		/* a file page read from its file: major */
+	VM_XLATE_EOF,		/* a file page wholly past the end: SIGBUS */
+};
+
 /* One entry the walk reads. */
 struct vm_xlate_step {
 	unsigned index;		/* VM_PX(level, va) */
@@ -75,8 +83,10 @@ struct vm_xlate {
 	bool exec;		/* a fetch is allowed (no NX) */
 	/* SWAPPED */
 	uint64_t slot;
-	/* NOTPRESENT: at step[level]; is va in one of p's regions? */
+	/* NOTPRESENT: at step[level]; is va in one of p's regions, and
+	 * where would its page come from? */
 	bool region;
+	int fill;		/* enum vm_xlate_fill */
 	struct vm_xlate_tlb tlb;
 };
 

@@ -136,6 +136,18 @@ grep -q "pid $child: user read at 0x20001000 refused: file page past the end of 
 	"$MNT/log" || fail "SIGBUS log line: $(tail -n 3 "$MNT/log")"
 expect_eq "$(awk '$1 == "sigbus" { print $2 }' "$MNT/vmstat")" 1 sigbus
 
+# a trace's access past the end names SIGBUS too
+tr=$(lab_spawn tracer)
+echo "mmap 0x50000000 8K r-- file=data shared" >"$MNT/$tr/ctl" || fail "map"
+grep -q 'file page past the end of the file: SIGBUS on access' \
+	"$MNT/$tr/translate/0x50001000" ||
+	fail "translate/ past EOF: $(cat "$MNT/$tr/translate/0x50001000")"
+if echo "r 0x50001000" >"$MNT/$tr/trace" 2>/dev/null; then
+	fail "a trace past EOF was taken"
+fi
+grep -q "pid $tr trace: line 1: the access killed the process (SIGBUS)" \
+	"$MNT/log" || fail "trace SIGBUS line: $(tail -n 2 "$MNT/log")"
+
 # --- pmap -X of a process with file mappings -------------------------------
 if unshare -m true 2>/dev/null; then
 	unshare -m sh -c "mount --bind '$MNT' /proc && pmap -X $pid" \

@@ -15,6 +15,7 @@
 #include "lib.h"
 #include "vmlab/exec.h"
 #include "vmlab/pagecache.h"
+#include "vmlab/probe.h"
 
 #define RW (VM_PROT_READ | VM_PROT_WRITE)
 #define BASE 0x40000000ull
@@ -321,6 +322,117 @@ START_TEST(test_pagecache_msync_unfaulted)
 }
 END_TEST
 
+START_TEST(test_pagecache_populate_past_eof)
+{
+	/* MAP_POPULATE and WILLNEED go as far as the file goes */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_xlate x;
+
+	make_file("data", 2, 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 16K r-- file=data shared "
+				   "populate"), 0);
+	ck_assert(t_pte(m, p, BASE) & VM_PTE_P);
+	ck_assert(t_pte(m, p, BASE + 4096) & VM_PTE_P);
+	ck_assert_uint_eq(t_pte(m, p, BASE + 8192), 0);
+	ck_assert_int_eq(ctl(m, p, "madvise 0x40000000 16K willneed"), 0);
+	ck_assert_int_eq(p->state, VM_PROC_RUNNING);
+	/* translate/ says what an access would do */
+	ck_assert_int_eq(vm_probe_translate(m, p, BASE + 8192, &x), 0);
+	ck_assert_int_eq(x.result, VM_XLATE_NOTPRESENT);
+	ck_assert_int_eq(x.fill, VM_XLATE_EOF);
+	ck_assert_int_eq(ctl(m, p, "madvise 0x40000000 4K dontneed"), 0);
+	ck_assert_int_eq(vm_probe_translate(m, p, BASE, &x), 0);
+	ck_assert_int_eq(x.fill, VM_XLATE_CACHED);
+	ck_assert_int_eq(ctl(m, NULL, "drop_caches"), 0);
+	ck_assert_int_eq(vm_probe_translate(m, p, BASE, &x), 0);
+	ck_assert_int_eq(x.fill, VM_XLATE_READ);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+START_TEST(test_pagecache_read_only_host_file)
+{
+	/* a file the host lets the machine only read: no shared writable
+	 * mapping, now or by mprotect (EACCES, as Linux) */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_mmap_req r = { .addr = BASE, .len = 4096,
+				 .prot = VM_PROT_READ,
+				 .flags = VM_MAP_FIXED | VM_MAP_SHARED };
+	char path[256];
+	uint64_t at;
+	int fd;
+
+	make_file("ro", 1, 0);
+	snprintf(path, sizeof(path), "%s/ro", files_dir);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(vm_file_adopt(m, fd, "ro", &r.file), 0);
+	close(fd);
+	ck_assert(r.file->rdonly);
+	r.prot = VM_PROT_READ | VM_PROT_WRITE;
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), -EACCES);
+	r.prot = VM_PROT_READ;
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert_int_eq(vm_mprotect(m, p, BASE, 4096, RW), -EACCES);
+	ck_assert_int_eq(vm_file_write(m, r.file, "x", 1, 0), -EBADF);
+	/* a private mapping may be written: its copies never reach the file */
+	r.addr = BASE + 4096;
+	r.flags = VM_MAP_FIXED;
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert_int_eq(vm_mprotect(m, p, BASE + 4096, 4096, RW), 0);
+	poke(m, p, BASE + 4096, 'w');
+	vm_file_put(r.file);
+	vm_machine_destroy(m);
+	ck_assert_int_eq(host_byte("ro", 0), 'A');
+}
+END_TEST
+
+START_TEST(test_pagecache_grow_zeroes_past_old_end)
+{
+	/* bytes stored through a mapping past the end never show in the
+	 * file, not even after it grows over them */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_file *f;
+	char buf[8];
+
+	make_file("tail", 0, 5);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K rw- file=tail shared"),
+			 0);
+	f = p->vmas.v[0].file;
+	poke(m, p, BASE + 100, 'G');
+	ck_assert_int_eq(ctl(m, p, "msync 0x40000000 4K"), 0);
+	ck_assert_int_eq(vm_file_write(m, f, "end", 3, 200), 3);
+	ck_assert_int_eq(vm_file_read(m, f, buf, 1, 100), 1);
+	ck_assert_int_eq(buf[0], 0);
+	ck_assert_uint_eq(byte_at(m, p, BASE + 100), 0);
+	poke(m, p, BASE + 300, 'H');
+	ck_assert_int_eq(vm_file_truncate(m, f, 400), 0);
+	ck_assert_int_eq(vm_file_read(m, f, buf, 1, 300), 1);
+	ck_assert_int_eq(buf[0], 0);
+	vm_machine_destroy(m);
+	ck_assert_int_eq(host_byte("tail", 100), 0);
+}
+END_TEST
+
+START_TEST(test_pagecache_fifo_never_opened)
+{
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/fifo", files_dir);
+	unlink(path);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K r-- file=fifo shared"),
+			 -ENODEV);
+	ck_assert_ptr_null(m->files);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_pagecache_errors)
 {
 	struct vm_machine *m = file_machine(256, 0, 0);
@@ -367,6 +479,10 @@ suite_pagecache(void)
 	tcase_add_test(core, test_pagecache_drop_caches);
 	tcase_add_test(core, test_pagecache_write_grows_file);
 	tcase_add_test(core, test_pagecache_msync_unfaulted);
+	tcase_add_test(core, test_pagecache_populate_past_eof);
+	tcase_add_test(core, test_pagecache_grow_zeroes_past_old_end);
+	tcase_add_test(errors, test_pagecache_read_only_host_file);
+	tcase_add_test(errors, test_pagecache_fifo_never_opened);
 	tcase_add_test(errors, test_pagecache_errors);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
