@@ -59,6 +59,36 @@
 # files/ at least 0.9 (it is the same path, minus the page walks); each
 # is reported met or MISSED, never asserted.
 #
+# direct_io, and the host's cache.  files/ is opened direct_io, so the
+# host kernel keeps no copy and cannot show stale bytes after the machine
+# changes a file.  The other way was measured with a prototype (not
+# kept): files opened without direct_io and with keep_cache, so that the
+# host caches them, auto_inval_data off, and
+# fuse_lowlevel_notify_inval_inode on every range a PID/mem write stores
+# into through a shared file mapping (the one way the machine changes a
+# file's bytes other than by a FUSE write: ctl touch and trace replay set
+# A and D bits, not bytes; truncation comes through FUSE, whose kernel
+# side drops its own pages).  A 256 MiB file cached in the machine,
+# medians of 56 runs (8 rounds of 7, alternating which vmlabfs started
+# first; 2 CPUs, Linux 6.18), ratio host cache / direct_io run by run:
+#                                  direct_io  host cache   ratio
+#   dd bs=1M, host cache empty     4645 MB/s   1791 MB/s    0.39
+#   dd bs=1M, repeated             4645 MB/s   5827 MB/s    1.30
+#   hexdump, host cache empty       105 MB/s    296 MB/s    2.71
+#   hexdump, repeated               105 MB/s    319 MB/s    3.03
+# (minimal 6945, tmpfs 5410 MB/s alongside).  The host cache fills
+# through 128 KiB readahead requests (the FUSE bdi's read_ahead_kb, which
+# a server may lower but not raise) and copies twice; once filled it
+# answers as tmpfs does, without a request.  So it loses the first bulk
+# read by 2.6x, wins repeated ones by 1.3x (0.5-2.1 run by run) and small
+# reads by 3x, and keeps a second copy of every file in host memory.  Above all, the reads it answers never reach the
+# machine: after the machine's drop_caches a cat of a 4 MiB file moves
+# pgpgin by 0 and leaves Cached at 0 (direct_io: 4096 KiB and 4096 kB),
+# and no replacement policy sees those references, so the page cache the
+# lab shows would stop seeing the reads it is there to show.  What the
+# host cache would bring: mmap of files/ by a host process (direct_io
+# refuses it, ENODEV).
+#
 # Binaries: BUILDDIR (argument, else $BUILDDIR, else the current
 # directory)/vmlabfs and BUILDDIR/bench/fs-minimal; the latter is built
 # from the source next to this script if it is missing.

@@ -42,8 +42,9 @@
  * the first open by reopening /proc/self/fd/N of the O_PATH descriptor
  * (which names exactly that inode) and closed at the last release.
  * Files are opened direct_io, so the host kernel keeps no cached copy of
- * them: the page cache to come is the only cache, and every read and
- * write reaches it.
+ * them: the machine's page cache is the only cache, and every read and
+ * write reaches it (a host cache kept coherent by invalidation would
+ * answer reads the machine never sees; bench/fs.sh has the numbers).
  *
  * Locks: lab.lock (the machine lock) around every files_data_* call, and
  * over data_fd, data_acc and data_users; files.lock over the table and
