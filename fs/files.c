@@ -46,8 +46,10 @@
  * while it is open the machine's object for the file (f->vf), made from
  * it.  Files are opened direct_io, so the host kernel keeps no cached
  * copy of them: the lab's page cache is the only cache, and every read
- * and write reaches it.  The host file has what was written back (fsync,
- * msync, eviction, unmount), as a disk under Linux's page cache.
+ * and write reaches it (a host cache kept coherent by invalidation would
+ * answer reads the machine never sees; bench/fs.sh has the numbers).  The
+ * host file has what was written back (fsync, msync, eviction, unmount),
+ * as a disk under Linux's page cache.
  *
  * Locks: lab.lock (the machine lock) around every files_data_* call, and
  * over data_fd, data_acc and data_users; files.lock over the table and

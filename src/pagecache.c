@@ -270,10 +270,36 @@ file_page_for_write(struct vm_machine *m, struct vm_file *f, uint64_t index,
 	return 0;
 }
 
+/*
+ * The frame of page index of f for a read, read in if need be.  prev is
+ * the frame of the page before (UINT64_MAX: none): a file read in in
+ * order sits in ascending frames, so the frame after prev is tried
+ * before the index, whose buckets are scattered over memory.  A frame is
+ * one page's only while it is attached (obj set), so the guess cannot
+ * be wrong.
+ */
+static int
+file_page_next(struct vm_machine *m, struct vm_file *f, uint64_t index,
+	       uint64_t prev, uint64_t *pfn)
+{
+	bool major;
+
+	if (prev + 1 < m->phys.nframes) {
+		const struct vm_frame *fr = F(m, prev + 1);
+
+		if (fr->obj == &f->obj && fr->index == index) {
+			*pfn = prev + 1;
+			return 0;
+		}
+	}
+	return vm_pager_get(m, &f->obj, index, NULL, pfn, &major);
+}
+
 ssize_t
 vm_file_read(struct vm_machine *m, struct vm_file *f, void *buf, size_t len,
 	     uint64_t off)
 {
+	uint64_t pfn = UINT64_MAX;
 	size_t done = 0;
 
 	if (off >= f->size)
@@ -281,15 +307,13 @@ vm_file_read(struct vm_machine *m, struct vm_file *f, void *buf, size_t len,
 	if (len > f->size - off)
 		len = (size_t)(f->size - off);
 	while (done < len) {
-		uint64_t at = off + done, pfn;
+		uint64_t at = off + done;
 		size_t in = at & (VM_PAGE_SIZE - 1), n = VM_PAGE_SIZE - in;
-		bool major;
 		int rc;
 
 		if (n > len - done)
 			n = len - done;
-		rc = vm_pager_get(m, &f->obj, at >> VM_PAGE_SHIFT, NULL, &pfn,
-				  &major);
+		rc = file_page_next(m, f, at >> VM_PAGE_SHIFT, pfn, &pfn);
 		if (rc)
 			return done ? (ssize_t)done : rc;
 		memcpy((char *)buf + done,
@@ -305,6 +329,7 @@ ssize_t
 vm_file_pin_read(struct vm_machine *m, struct vm_file *f, uint64_t off,
 		 size_t len, struct vm_mem_span *spans, size_t *nspans)
 {
+	uint64_t pfn = UINT64_MAX;
 	size_t done = 0, n = 0;
 	int rc = 0;
 
@@ -318,14 +343,12 @@ vm_file_pin_read(struct vm_machine *m, struct vm_file *f, uint64_t off,
 	     vm_mem_pages(off, len) > m->cfg.user_limit / 2))
 		return -E2BIG; /* pins would crowd out the rest: copy */
 	while (done < len) {
-		uint64_t at = off + done, pfn;
+		uint64_t at = off + done;
 		size_t in = at & (VM_PAGE_SIZE - 1), k = VM_PAGE_SIZE - in;
-		bool major;
 
 		if (k > len - done)
 			k = len - done;
-		rc = vm_pager_get(m, &f->obj, at >> VM_PAGE_SHIFT, NULL, &pfn,
-				  &major);
+		rc = file_page_next(m, f, at >> VM_PAGE_SHIFT, pfn, &pfn);
 		if (rc)
 			break;
 		F(m, pfn)->flags |= VM_FF_REFERENCED;

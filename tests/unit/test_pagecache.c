@@ -429,6 +429,46 @@ START_TEST(test_pagecache_fifo_never_opened)
 	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K r-- file=fifo shared"),
 			 -ENODEV);
 	ck_assert_ptr_null(m->files);
+/* Pages cached out of order, and another file's pages between them with
+ * the same indexes: reads find each page (the frame after the previous
+ * page's is only a guess), copied or pinned. */
+START_TEST(test_pagecache_read_order)
+{
+	static const int order[][2] = { { 0, 2 }, { 0, 0 }, { 1, 1 },
+					{ 0, 1 }, { 1, 0 }, { 1, 2 } };
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_file *f[2];
+	struct vm_mem_span sp[3];
+	char buf[3 * 4096], one;
+	size_t n;
+
+	make_file("x", 3, 0);
+	make_file("y", 3, 0);
+	ck_assert_int_eq(vm_file_open(m, "x", &f[0]), 0);
+	ck_assert_int_eq(vm_file_open(m, "y", &f[1]), 0);
+	/* x2, x0, y1, x1, y0, y2: x0 is followed by y1, x1 by y0 */
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		ck_assert_int_eq(vm_file_read(m, f[order[i][0]], &one, 1,
+					      (uint64_t)order[i][1] * 4096),
+				 1);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgpgin], 6 * 4);
+	for (int k = 0; k < 2; k++) {
+		memset(buf, 0, sizeof(buf));
+		ck_assert_int_eq(vm_file_read(m, f[k], buf, sizeof(buf), 0),
+				 3 * 4096);
+		for (int i = 0; i < 3; i++)
+			ck_assert_int_eq(buf[i * 4096 + 4095], 'A' + i);
+		ck_assert_int_eq(vm_file_pin_read(m, f[k], 100, 2 * 4096, sp,
+						  &n), 2 * 4096);
+		ck_assert_uint_eq(n, 3);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(*(char *)sp[i].ptr, 'A' + (int)i);
+		ck_assert_uint_eq(sp[0].len + sp[1].len + sp[2].len, 2 * 4096);
+		vm_mem_unpin(m, sp, n);
+	}
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgpgin], 6 * 4); /* all cached */
+	vm_file_put(f[0]);
+	vm_file_put(f[1]);
 	vm_machine_destroy(m);
 }
 END_TEST
@@ -483,6 +523,7 @@ suite_pagecache(void)
 	tcase_add_test(core, test_pagecache_grow_zeroes_past_old_end);
 	tcase_add_test(errors, test_pagecache_read_only_host_file);
 	tcase_add_test(errors, test_pagecache_fifo_never_opened);
+	tcase_add_test(core, test_pagecache_read_order);
 	tcase_add_test(errors, test_pagecache_errors);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
