@@ -102,8 +102,8 @@ vm_phys_free(struct vm_phys *ph, uint64_t pfn)
 	ph->count[VM_FRAME_FREE]++;
 }
 
-static int
-rmap_grow(struct vm_phys *ph)
+int
+vm_rmap_grow(struct vm_phys *ph)
 {
 	uint32_t cap = ph->rmap_cap ? ph->rmap_cap * 2 : 1024;
 	struct vm_rmap *r = realloc(ph->rmap, cap * sizeof(*r));
@@ -117,24 +117,6 @@ rmap_grow(struct vm_phys *ph)
 	}
 	ph->rmap = r;
 	ph->rmap_cap = cap;
-	return 0;
-}
-
-int
-vm_rmap_add(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
-{
-	struct vm_frame *f = &ph->frames[pfn];
-	uint32_t i;
-
-	if (!ph->rmap_free && rmap_grow(ph))
-		return -ENOMEM;
-	i = ph->rmap_free;
-	ph->rmap_free = ph->rmap[i].next;
-	ph->rmap[i].proc = p;
-	ph->rmap[i].va = va;
-	ph->rmap[i].next = f->rmap;
-	f->rmap = i;
-	f->mapcount++;
 	return 0;
 }
 
