@@ -429,6 +429,10 @@ START_TEST(test_pagecache_fifo_never_opened)
 	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K r-- file=fifo shared"),
 			 -ENODEV);
 	ck_assert_ptr_null(m->files);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 /* Pages cached out of order, and another file's pages between them with
  * the same indexes: reads find each page (the frame after the previous
  * page's is only a guess), copied or pinned. */
