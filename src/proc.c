@@ -7,8 +7,9 @@
  *   swap entry                  -> shared by slot, one more reference
  *   present, shared region      -> the same frame, writable, clean, old
  *   present, private            -> the same frame, write-protected and
- *                                  COW in both; the parent's TLB entry is
- *                                  shot down
+ *                                  COW in both, even when the region is
+ *                                  read-only now; the parent's TLB entry
+ *                                  is shot down
  *
  * so every frame gains the child's rmap entry (mapcount + 1), and the
  * first write to a COW page by either side breaks it (fault.c).
@@ -132,7 +133,9 @@ struct fork_ctx {
 };
 
 /* The PTE the child gets for the parent's present PTE at va, which is
- * write-protected first when the page is private (both then COW). */
+ * write-protected first when the page is private (both then COW).  A
+ * read-only private page is made COW too: mprotect may give either side
+ * write access later, and only COW keeps RW off a frame both map. */
 static vm_pte_t
 fork_present(struct fork_ctx *c, vm_pte_t *pte, uint64_t tbl, uint64_t va)
 {
@@ -141,12 +144,10 @@ fork_present(struct fork_ctx *c, vm_pte_t *pte, uint64_t tbl, uint64_t va)
 
 	if (a && (a->flags & VM_VMA_SHARED))
 		return val & ~(VM_PTE_A | VM_PTE_D); /* clean and old */
-	if (val & (VM_PTE_RW | VM_PTE_COW)) {
-		val = (val & ~VM_PTE_RW) | VM_PTE_COW;
-		if (val != *pte) {
-			vm_pt_store(c->m, tbl, pte, val);
-			vm_tlb_shootdown(c->m, c->parent, va);
-		}
+	val = (val & ~VM_PTE_RW) | VM_PTE_COW;
+	if (val != *pte) {
+		vm_pt_store(c->m, tbl, pte, val);
+		vm_tlb_shootdown(c->m, c->parent, va);
 	}
 	return val & ~VM_PTE_A;
 }
