@@ -107,7 +107,9 @@ vm_mm_zap(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 	return z.n;
 }
 
-/* Faults every page of [start, end) in, as MAP_POPULATE does. */
+/* Faults every page of [start, end) in, as MAP_POPULATE does.  A file
+ * page wholly past the file's end ends it with 0: the pages after it are
+ * past the end too, and populating is no access (Linux ignores them). */
 static int
 mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 	    uint64_t end, unsigned prot)
@@ -132,6 +134,8 @@ mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 			continue;
 		fi.va = va;
 		rc = vm_fault(m, p, &fi);
+		if (rc == -ENXIO)
+			return 0;
 		if (rc)
 			return rc;
 		if (p->state == VM_PROC_ZOMBIE)

@@ -298,6 +298,33 @@ START_TEST(test_pagecache_write_grows_file)
 }
 END_TEST
 
+START_TEST(test_pagecache_populate_past_eof)
+{
+	/* MAP_POPULATE and WILLNEED fault in what there is of the file and
+	 * stop at its end, as Linux's populate ignores the rest */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_mmap_req r = { .addr = BASE, .len = 4 * 4096,
+				 .prot = VM_PROT_READ,
+				 .flags = VM_MAP_FIXED | VM_MAP_SHARED |
+					  VM_MAP_POPULATE };
+	uint64_t at;
+
+	make_file("short", 1, 100);
+	ck_assert_int_eq(vm_file_open(m, "short", &r.file), 0);
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert(t_pte(m, p, BASE) & VM_PTE_P);
+	ck_assert(t_pte(m, p, BASE + 4096) & VM_PTE_P);
+	ck_assert_uint_eq(t_pte(m, p, BASE + 8192), 0);
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4 * 4096, VM_ADV_DONTNEED), 0);
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4 * 4096, VM_ADV_WILLNEED), 0);
+	ck_assert(t_pte(m, p, BASE + 4096) & VM_PTE_P);
+	ck_assert_int_eq(p->state, VM_PROC_RUNNING);
+	vm_file_put(r.file);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_pagecache_errors)
 {
 	struct vm_machine *m = file_machine(256, 0, 0);
@@ -343,6 +370,7 @@ suite_pagecache(void)
 	tcase_add_test(core, test_pagecache_eviction_writes_back);
 	tcase_add_test(core, test_pagecache_drop_caches);
 	tcase_add_test(core, test_pagecache_write_grows_file);
+	tcase_add_test(core, test_pagecache_populate_past_eof);
 	tcase_add_test(errors, test_pagecache_errors);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
