@@ -91,8 +91,9 @@ enum vm_advice {
 };
 
 /* madvise(2): DONTNEED drops pages (next touch sees zeros), WILLNEED
- * faults them in (up to a file's end), PAGEOUT reclaims them now. 0,
- * -EINVAL, -ENOMEM. */
+ * faults them in (up to a file's end; a private file page for reading,
+ * so it is not copied), PAGEOUT reclaims them now. 0, -EINVAL,
+ * -ENOMEM. */
 int vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	       uint64_t len, int advice);
 

@@ -349,6 +349,30 @@ START_TEST(test_pagecache_populated_copy_kept)
 }
 END_TEST
 
+START_TEST(test_pagecache_willneed_copies_nothing)
+{
+	/* advice changes no byte: WILLNEED reads a writable private page
+	 * in, it does not copy it, so the file's later bytes show */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_mmap_req r = { .addr = BASE, .len = 4096,
+				 .prot = VM_PROT_READ | VM_PROT_WRITE,
+				 .flags = VM_MAP_FIXED };
+	uint64_t at;
+
+	make_file("data", 1, 0);
+	ck_assert_int_eq(vm_file_open(m, "data", &r.file), 0);
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4096, VM_ADV_WILLNEED), 0);
+	ck_assert(t_pte(m, p, BASE) & VM_PTE_COW);
+	ck_assert_uint_eq(p->rss_anon, 0);
+	ck_assert_int_eq(vm_file_write(m, r.file, "x", 1, 0), 1);
+	ck_assert_uint_eq(byte_at(m, p, BASE), 'x');
+	vm_file_put(r.file);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_pagecache_errors)
 {
 	struct vm_machine *m = file_machine(256, 0, 0);
@@ -396,6 +420,7 @@ suite_pagecache(void)
 	tcase_add_test(core, test_pagecache_write_grows_file);
 	tcase_add_test(core, test_pagecache_populate_past_eof);
 	tcase_add_test(core, test_pagecache_populated_copy_kept);
+	tcase_add_test(core, test_pagecache_willneed_copies_nothing);
 	tcase_add_test(errors, test_pagecache_errors);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
