@@ -9,6 +9,8 @@
  *   write(2), whole page or past
  *   the end, not cached            -> a new zeroed frame, no read
  *   write(2), partial, not cached  -> read first, then copy
+ *   grown (write(2), truncate)     -> the cached last page's bytes past
+ *                                     the old end zeroed first
  *   clean, dirty                   -> pwrite of the page's bytes below the
  *                                     file's end (pgpgout)
  *   evicted clean                  -> dropped; PTEs mapping it emptied
@@ -273,6 +275,26 @@ vm_file_read(struct vm_machine *m, struct vm_file *f, void *buf, size_t len,
 	return (ssize_t)done;
 }
 
+/*
+ * The file is about to grow: the bytes of its cached last page past the
+ * end (where a store through a shared mapping may have left some) become
+ * zeros, as the grown part must read.  They were never the file's, so
+ * the page's dirty state does not change.
+ */
+static void
+file_zero_tail(struct vm_machine *m, struct vm_file *f)
+{
+	size_t in = f->size & (VM_PAGE_SIZE - 1);
+	int64_t pfn;
+
+	if (!in)
+		return;
+	pfn = vm_pager_find(m, &f->obj, f->size >> VM_PAGE_SHIFT);
+	if (pfn >= 0)
+		memset((char *)vm_phys_ptr(&m->phys, (uint64_t)pfn) + in, 0,
+		       VM_PAGE_SIZE - in);
+}
+
 ssize_t
 vm_file_write(struct vm_machine *m, struct vm_file *f, const void *buf,
 	      size_t len, uint64_t off)
@@ -283,6 +305,8 @@ vm_file_write(struct vm_machine *m, struct vm_file *f, const void *buf,
 		return -EBADF;
 	if (len > UINT64_MAX - off)
 		return -EFBIG;
+	if (off + len > f->size)
+		file_zero_tail(m, f);
 	while (done < len) {
 		uint64_t at = off + done, pfn;
 		size_t in = at & (VM_PAGE_SIZE - 1), n = VM_PAGE_SIZE - in;
@@ -336,6 +360,8 @@ vm_file_truncate(struct vm_machine *m, struct vm_file *f, uint64_t size)
 		return -EBADF;
 	if (ftruncate(f->fd, (off_t)size) < 0)
 		return -errno;
+	if (size > f->size)
+		file_zero_tail(m, f);
 	if (size < f->size) {
 		file_unmap_from(m, f, keep);
 		for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {

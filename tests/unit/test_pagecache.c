@@ -373,6 +373,33 @@ START_TEST(test_pagecache_willneed_copies_nothing)
 }
 END_TEST
 
+START_TEST(test_pagecache_grow_zeroes_tail)
+{
+	/* a store through a shared mapping past the end of the last page
+	 * is no part of the file: growing it, by write(2) or truncate,
+	 * shows zeros there */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_file *f;
+	char b = 1;
+
+	make_file("short", 0, 100);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K rw- file=short shared"),
+			 0);
+	f = p->vmas.v[0].file;
+	poke(m, p, BASE + 200, 'j');		/* past the end, same page */
+	ck_assert_int_eq(vm_file_write(m, f, "w", 1, 300), 1);
+	ck_assert_int_eq(vm_file_read(m, f, &b, 1, 200), 1);
+	ck_assert_int_eq(b, 0);
+	ck_assert_int_eq(vm_file_truncate(m, f, 100), 0);
+	poke(m, p, BASE + 200, 'j');
+	ck_assert_int_eq(vm_file_truncate(m, f, 4096), 0);
+	ck_assert_int_eq(vm_file_read(m, f, &b, 1, 200), 1);
+	ck_assert_int_eq(b, 0);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_pagecache_errors)
 {
 	struct vm_machine *m = file_machine(256, 0, 0);
@@ -421,6 +448,7 @@ suite_pagecache(void)
 	tcase_add_test(core, test_pagecache_populate_past_eof);
 	tcase_add_test(core, test_pagecache_populated_copy_kept);
 	tcase_add_test(core, test_pagecache_willneed_copies_nothing);
+	tcase_add_test(core, test_pagecache_grow_zeroes_tail);
 	tcase_add_test(errors, test_pagecache_errors);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
