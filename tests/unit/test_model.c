@@ -897,29 +897,32 @@ check_inner(struct model *md, struct mproc *mp, vm_pte_t pte, int level,
 }
 
 /* Walks the user half of a table (the root's lower 256 entries) and
- * checks its nent. */
+ * checks its nent, in one pass. */
 static void
 check_table(struct model *md, struct mproc *mp, uint64_t tbl, int level,
 	    uint64_t base)
 {
 	vm_pte_t *e = vm_pt_table(md->m, tbl);
-	unsigned nent = vm_phys_frame(&md->m->phys, tbl)->nent;
+	unsigned nent = vm_phys_frame(&md->m->phys, tbl)->nent, used = 0;
 	int top = (int)md->m->cfg.levels - 1;
 	int n = level == top ? VM_PTES_PER_TABLE / 2 : VM_PTES_PER_TABLE;
 
-	model_assert(md, nent == count_nent(e),
-		     "pid %d: table %" PRIu64 " (level %d): nent %u, %u used",
-		     mp->p->pid, tbl, level, nent, count_nent(e));
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < VM_PTES_PER_TABLE; i++) {
 		uint64_t va = base + (uint64_t)i * VM_LEVEL_SIZE(level);
 
 		if (!e[i])
+			continue;
+		used++;
+		if (i >= n)
 			continue;
 		if (level == 0)
 			check_leaf(md, mp, e[i], va);
 		else
 			check_inner(md, mp, e[i], level, va);
 	}
+	model_assert(md, nent == used,
+		     "pid %d: table %" PRIu64 " (level %d): nent %u, %u used",
+		     mp->p->pid, tbl, level, nent, used);
 }
 
 /* The shared kernel tables under kernel_top: nent only. */
@@ -940,8 +943,9 @@ check_kernel(struct model *md, uint64_t tbl, int level)
 /* The bytes page i of mp holds now, found through its PTE alone: its
  * frame, its slot's frame in the swap cache (newer than the slot when
  * dirty), its swap slot, or zeros; NULL for a page that shows its file
- * and is not mapped (check_file() sees to the file).  A private copy is
- * never lost. */
+ * (check_present() has seen that a present one maps the file's page,
+ * check_file() sees to the file's bytes).  A private copy is never
+ * lost. */
 static const uint8_t *
 page_now(struct model *md, struct mproc *mp, int i)
 {
@@ -949,6 +953,8 @@ page_now(struct model *md, struct mproc *mp, int i)
 	int64_t pfn;
 	int rc;
 
+	if (file_view(&mp->pg[i]))
+		return NULL;
 	if (pte & VM_PTE_P)
 		return vm_phys_ptr(&md->m->phys, VM_PTE2PFN(pte));
 	if (!pte) {
@@ -958,7 +964,7 @@ page_now(struct model *md, struct mproc *mp, int i)
 			     "pid %d: the private copy at %#" PRIx64
 			     " is gone",
 			     mp->p->pid, page_va(i));
-		return file_view(&mp->pg[i]) ? NULL : zeros;
+		return zeros;
 	}
 	pfn = vm_pager_find(md->m, &md->m->pager.swap, VM_SWP_SLOT(pte));
 	if (pfn >= 0)
@@ -969,15 +975,19 @@ page_now(struct model *md, struct mproc *mp, int i)
 	return md->page;
 }
 
-/* Every page of the window holds what the model says. */
+/* Every page of the window holds what the model says (an unmapped one
+ * has no PTE, check_leaf() says, and zeros in the model). */
 static void
 check_contents(struct model *md, struct mproc *mp)
 {
 	for (int i = 0; i < MODEL_PAGES; i++) {
-		const uint8_t *got = page_now(md, mp, i);
-		const uint8_t *want = page_view(md, mp, i);
+		const uint8_t *got, *want;
 		size_t b;
 
+		if (mp->pg[i].prot < 0)
+			continue;
+		got = page_now(md, mp, i);
+		want = page_view(md, mp, i);
 		if (!got || !memcmp(got, want, PG))
 			continue;
 		b = first_diff(got, want);
@@ -1662,19 +1672,26 @@ eof_clip(const struct model *md, const struct mproc *mp, uint64_t va,
 
 static struct mproc *pick_zombie(struct model *md, struct mproc *mp);
 
+/* Processes alive. */
+static unsigned
+live_count(const struct model *md)
+{
+	unsigned live = 0;
+
+	for (int i = 0; i < MODEL_PROCS; i++)
+		live += md->proc[i].p && !md->proc[i].dead;
+	return live;
+}
+
 /* A free entry for a new process, when fewer than live_max live. */
 static struct mproc *
 pick_free(struct model *md)
 {
-	struct mproc *mp = NULL;
-	unsigned live = 0;
-
-	for (int i = 0; i < MODEL_PROCS; i++) {
-		if (!md->proc[i].p && !mp)
-			mp = &md->proc[i];
-		live += md->proc[i].p && !md->proc[i].dead;
-	}
-	return live < md->k->live_max ? mp : NULL;
+	for (int i = 0; live_count(md) < md->k->live_max && i < MODEL_PROCS;
+	     i++)
+		if (!md->proc[i].p)
+			return &md->proc[i];
+	return NULL;
 }
 
 static void
@@ -1744,8 +1761,8 @@ fork_failed(struct model *md)
 	md->ooms += ooms - died;
 }
 
-/* fork of mp; a zombie other than mp is reaped first to make room when
- * no entry is free (zombies fill them otherwise). */
+/* fork of mp; when fewer than live_max live but no entry is free, a
+ * zombie other than mp is reaped first (zombies fill them otherwise). */
 static void
 op_fork(struct model *md, struct mproc *mp)
 {
@@ -1753,7 +1770,7 @@ op_fork(struct model *md, struct mproc *mp)
 	struct vm_proc *p;
 	int rc;
 
-	if (!c && z != mp) {
+	if (!c && z != mp && live_count(md) < md->k->live_max) {
 		vm_proc_reap(md->m, z->p);
 		model_reset(md, z, NULL);
 		c = pick_free(md);
