@@ -148,7 +148,9 @@ fault_zero(struct fault_ctx *c)
 }
 
 /*
- * A copy of resident frame src in a new anonymous frame of p.  src is
+ * A copy of resident frame src in a new anonymous frame of p, dirty: its
+ * bytes are in no swap slot, and they are no zeros reclaim may drop (a
+ * populated private file page is copied with no write after it).  src is
  * pinned across the allocation.  Returns the new PFN, or -ENOMEM (also
  * when the allocation OOM-killed p).
  */
@@ -164,9 +166,11 @@ fault_copy(struct fault_ctx *c, uint64_t src)
 		vm_frame_free(m, (uint64_t)pfn);
 		pfn = -ENOMEM;
 	}
-	if (pfn >= 0)
+	if (pfn >= 0) {
 		memcpy(vm_phys_ptr(&m->phys, (uint64_t)pfn),
 		       vm_phys_ptr(&m->phys, src), VM_PAGE_SIZE);
+		vm_phys_frame(&m->phys, (uint64_t)pfn)->flags |= VM_FF_DIRTY;
+	}
 	vm_frame_unpin(m, src);
 	return pfn;
 }

@@ -107,7 +107,9 @@ vm_mm_zap(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 	return z.n;
 }
 
-/* Faults every page of [start, end) in, as MAP_POPULATE does. */
+/* Faults every page of [start, end) in, as MAP_POPULATE does.  A file
+ * page wholly past the file's end ends it with 0: the pages after it are
+ * past the end too, and populating is no access (Linux ignores them). */
 static int
 mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 	    uint64_t end, unsigned prot)
@@ -291,6 +293,17 @@ pageout_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
 	return c->rc;
 }
 
+/* The rights WILLNEED faults a region's pages in with: those of the
+ * region, but a private file page is read, not written (a write fault
+ * would copy it, and advice changes no byte the process sees). */
+static unsigned
+willneed_prot(const struct vm_vma *a)
+{
+	if ((a->flags & VM_VMA_FILE) && !(a->flags & VM_VMA_SHARED))
+		return a->prot & ~(unsigned)VM_PROT_WRITE;
+	return a->prot;
+}
+
 int
 vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	   uint64_t len, int advice)
@@ -315,7 +328,7 @@ vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 			int rc = mm_populate(m, p, va,
 					     a->end < addr + len ? a->end
 								 : addr + len,
-					     a->prot);
+					     willneed_prot(a));
 			if (rc)
 				return rc;
 		}

@@ -9,6 +9,8 @@
  *   write(2), whole page or past
  *   the end, not cached            -> a new zeroed frame, no read
  *   write(2), partial, not cached  -> read first, then copy
+ *   grown (write(2), truncate)     -> the cached last page's bytes past
+ *                                     the old end zeroed first
  *   clean, dirty                   -> pwrite of the page's bytes below the
  *                                     file's end (pgpgout)
  *   evicted clean                  -> dropped; PTEs mapping it emptied

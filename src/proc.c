@@ -7,7 +7,9 @@
  *   swap entry                  -> shared by slot, one more reference
  *   present, shared region      -> the same frame, writable, clean, old
  *   present, private            -> the same frame, write-protected and
- *                                  COW in both
+ *                                  COW in both, even when the region is
+ *                                  read-only now (mprotect may give
+ *                                  either side write access later)
  *
  * so every frame gains the child's rmap entry (mapcount + 1), and the
  * first write to a COW page by either side breaks it (fault.c).  The
@@ -139,8 +141,9 @@ struct fork_ctx {
 	bool downgraded;	/* a parent PTE lost RW: flush its TLB */
 };
 
-/* The PTE the child gets for the parent's present PTE *pte; a private
- * page's is write-protected first (both then COW). */
+/* The PTE the child gets for the parent's present PTE *pte: a private
+ * page's is write-protected and COW in both, even a read-only one (only
+ * COW keeps RW off a frame both map if mprotect makes it writable). */
 static vm_pte_t
 fork_present(struct fork_ctx *c, vm_pte_t *pte, bool shared)
 {
@@ -148,15 +151,10 @@ fork_present(struct fork_ctx *c, vm_pte_t *pte, bool shared)
 
 	if (shared)
 		return val & ~(VM_PTE_A | VM_PTE_D); /* clean and old */
-	if (val & VM_PTE_RW) {
-		val = (val & ~VM_PTE_RW) | VM_PTE_COW;
-		*pte = val;
+	if (val & VM_PTE_RW)
 		c->downgraded = true;
-	} else if (vm_phys_frame(&c->m->phys, VM_PTE2PFN(val))->use ==
-		   VM_FRAME_ANON) {
-		val |= VM_PTE_COW; /* read-only now, COW once writable */
-		*pte = val;
-	}
+	val = (val & ~VM_PTE_RW) | VM_PTE_COW;
+	*pte = val;
 	return val & ~VM_PTE_A;
 }
 

@@ -4,11 +4,13 @@
  *
  * Eviction, by the frame's state (the pager says where its copy goes):
  *
- *   anon, never dirtied, no swap copy -> zeros: PTEs cleared, the next
+ *   anon, never dirtied, no swap copy,
+ *   mapped once                       -> zeros: PTE cleared, the next
  *                                        touch zero-fills again (no I/O)
  *   anon, clean, swap copy up to date -> PTEs get the slot, no write
  *                                        (swap_clean)
- *   anon, dirty                       -> written to its slot (a new one
+ *   anon, dirty, or never dirtied and
+ *   mapped more than once             -> written to its slot (a new one
  *                                        if it had none), PTEs get the
  *                                        slot (pswpout)
  *   file, clean                       -> dropped, PTEs cleared
@@ -253,13 +255,18 @@ evict(struct vm_machine *m, uint64_t pfn)
 	struct unmap_ctx c = { .m = m, .pfn = pfn };
 	struct vm_proc *owner = f->owner;
 	bool file = f->use == VM_FRAME_FILE;
-	bool dirty = vm_frame_dirty(m, pfn);
+	bool dirty;
 	int rc;
 
 	if (f->use != VM_FRAME_ANON && !file)
 		return -EINVAL;
 	if (f->pin)
 		return -EBUSY;
+	/* zeros are each mapper's own: a page forked into a shared region
+	 * would be one page no more, so one mapped twice keeps a slot */
+	if (!file && !f->obj && f->mapcount > 1)
+		f->flags |= VM_FF_DIRTY;
+	dirty = vm_frame_dirty(m, pfn);
 	rc = vm_pager_clean(m, pfn);
 	if (rc)
 		return rc;

@@ -42,7 +42,7 @@ struct vm_mmap_req {
  * highest free gap below VM_MMAP_BASE is taken.  A file region (r->file)
  * takes a reference on the file and maps its pages from r->offset (page
  * aligned) on; the file need not be that long: pages wholly past its end
- * fault with SIGBUS.  Returns 0 with *out the start; -EINVAL (bad length,
+ * fault with SIGBUS (populating stops there).  Returns 0 with *out the start; -EINVAL (bad length,
  * address, offset, prot or flags), -EACCES (a shared writable mapping of
  * a file the host lets us only read), -ENOMEM (no gap; or populate ran out
  * of memory: the mapping stays, like MAP_POPULATE), -EEXIST
@@ -94,7 +94,9 @@ enum vm_advice {
 };
 
 /* madvise(2): DONTNEED drops pages (next touch sees zeros), WILLNEED
- * faults them in, PAGEOUT reclaims them now. 0, -EINVAL, -ENOMEM. */
+ * faults them in (up to a file's end; a private file page for reading,
+ * so it is not copied), PAGEOUT reclaims them now. 0, -EINVAL,
+ * -ENOMEM. */
 int vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	       uint64_t len, int advice);
 

@@ -102,7 +102,7 @@ ssize_t vm_file_pin_read(struct vm_machine *m, struct vm_file *f,
  * Sets the file's length.  Shrinking unmaps the pages past the new end
  * from every mapping of the file (private copies too, as Linux does), drops
  * them from the cache, zeroes the tail of the new last page, and truncates
- * the host file.  0 or -errno.
+ * the host file; growing adds bytes that read as zeros.  0 or -errno.
  */
 int vm_file_truncate(struct vm_machine *m, struct vm_file *f, uint64_t size);
 

@@ -20,8 +20,12 @@
  *
  * Anonymous frames and the swap cache:
  *
- *   no object, never dirtied       -> zeros: evicting it leaves empty PTEs
+ *   no object, never dirtied,
+ *   mapped once                    -> zeros: evicting it leaves an empty PTE
  *   no object, dirty               -> clean gives it a slot and writes it
+ *                                     (reclaim makes a never-dirtied frame
+ *                                     mapped more than once dirty first: a
+ *                                     shared page must stay one page)
  *   swap cache, clean              -> evicting it costs no write
  *                                     (swap_clean); PTEs get the slot
  *   swap cache, dirty              -> clean rewrites its slot

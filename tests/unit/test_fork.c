@@ -197,6 +197,50 @@ START_TEST(test_fork_shared_anon_stays_shared)
 }
 END_TEST
 
+START_TEST(test_fork_shared_clean_page_stays_shared)
+{
+	/* a shared page read but never written is still the one page both
+	 * sides share: evicting it must not leave each its own zeros */
+	struct vm_machine *m = fork_machine(256, 64);
+	struct vm_proc *p = t_spawn(m), *c;
+	struct vm_mmap_req r = { .addr = BASE, .len = 4096, .prot = RW,
+				 .flags = VM_MAP_FIXED | VM_MAP_SHARED };
+	uint64_t at;
+
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert_uint_eq(byte_at(m, p, BASE), 0);
+	ck_assert_int_eq(vm_proc_fork(m, p, &c), 0);
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4096, VM_ADV_PAGEOUT), 0);
+	ck_assert_uint_ne(t_pte(m, c, BASE), 0);
+	poke(m, p, BASE, 'p');
+	ck_assert_uint_eq(byte_at(m, c, BASE), 'p');
+	vm_machine_destroy(m);
+}
+END_TEST
+
+START_TEST(test_fork_readonly_private_stays_private)
+{
+	/* a read-only private page is shared COW too: mprotect may give
+	 * either side write access later */
+	struct vm_machine *m = fork_machine(256, 0);
+	struct vm_proc *p = t_spawn(m), *c;
+
+	t_map(m, p, BASE, 4096, RW);
+	poke(m, p, BASE, 'a');
+	ck_assert_int_eq(vm_mprotect(m, p, BASE, 4096, VM_PROT_READ), 0);
+	ck_assert_int_eq(vm_proc_fork(m, p, &c), 0);
+	ck_assert(t_pte(m, p, BASE) & VM_PTE_COW);
+	ck_assert(t_pte(m, c, BASE) & VM_PTE_COW);
+	ck_assert_int_eq(vm_mprotect(m, c, BASE, 4096, RW), 0);
+	ck_assert(!(t_pte(m, c, BASE) & VM_PTE_RW));
+	poke(m, c, BASE, 'c');
+	ck_assert_uint_eq(m->stats.v[VM_STAT_cow_break], 1);
+	ck_assert_uint_eq(byte_at(m, p, BASE), 'a');
+	ck_assert_uint_eq(byte_at(m, c, BASE), 'c');
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_fork_pinned_read_under_limit)
 {
 	/* a 100-byte read across two pages by a process limited to one
@@ -260,6 +304,8 @@ suite_fork(void)
 	tcase_add_test(core, test_fork_swap_cache_one_frame);
 	tcase_add_test(core, test_fork_swapped_page_written_by_one);
 	tcase_add_test(core, test_fork_shared_anon_stays_shared);
+	tcase_add_test(core, test_fork_readonly_private_stays_private);
+	tcase_add_test(core, test_fork_shared_clean_page_stays_shared);
 	tcase_add_test(core, test_fork_pinned_read_under_limit);
 	tcase_add_test(errors, test_fork_of_zombie_refused);
 	suite_add_tcase(s, core);

@@ -1,21 +1,57 @@
 /*
  * test_model.c - the whole machine, driven at random, against a model.
  *
- * Run i of a tcase builds a small machine with swap from a fixed seed
- * (frames, levels, the policy vm_policy_at(i), modulo their number, ASIDs
- * on or off, swap size and, in "limits", a global limit), then applies a
- * few thousand random steps: spawn, kill, reap, mmap (fixed or automatic,
- * some populated), munmap, mprotect, madvise (dontneed, willneed,
- * pageout), touch, byte-range reads and writes, loads and stores that may
- * cross a page, policy switches, ASIDs on and off, new TLB geometries
- * and, in "limits", per-process and global limits.
+ * Run i of a tcase builds a small machine with swap and a files/
+ * directory of two small files from a fixed seed (frames, levels, the
+ * policy vm_policy_at(i), modulo their number, ASIDs on or off, swap size,
+ * the files' lengths and bytes and, in "limits", a global limit), then
+ * applies a few thousand random steps: spawn, fork (reaping a zombie
+ * first if that makes room), kill, reap, mmap (anonymous private or
+ * shared, fixed or automatic, some populated; file mappings shared or
+ * private at a page offset, running past the file's end or wholly beyond
+ * it), munmap, mprotect, madvise (dontneed, willneed, pageout), msync,
+ * touch, byte-range reads and writes, loads and stores that may cross a
+ * page, read(2) and write(2) of a file at any offset (growing it),
+ * truncation (shrinking or growing), fsync or a write-back of every
+ * file, drop_caches, a file closed and opened again, policy switches,
+ * ASIDs on and off, new TLB geometries and, in "limits", per-process and
+ * global limits.  The steps that fork, share
+ * and use files are about one in six, so a run still spends most of its
+ * time on the private anonymous memory of independent processes.
  *
  * The model is what each process should see, kept by the test alone: for
  * every page of a fixed window below VM_MMAP_BASE, its protection (or
- * "unmapped") and its bytes.  Every step stays inside the window, so the
+ * "unmapped") and where its bytes are; and for each file, its length and
+ * bytes (zeros past the end).  Every step stays inside the window, so the
  * model is complete: it says where an automatic mmap lands, which
  * accesses must succeed, may succeed or must fail, and what every read
- * returns.  What the regions say of an access to a page (fault.c, mmu.c):
+ * returns.  Where a page's bytes are (Linux's semantics, but for shared
+ * anonymous memory):
+ *
+ *   private anonymous   its own, zeros at first and after dontneed;
+ *                       a fork gives the child a copy of them
+ *   shared anonymous    its own, or an object's shared with the processes
+ *                       it was forked to or from: vmlab shares the frame
+ *                       or slot a page had at the fork, not a shmem
+ *                       object, so a page populated at the fork stays
+ *                       shared until one side unmaps it, drops it or
+ *                       dies; one faulted in after it, or dropped, is
+ *                       its own (Linux would still share it)
+ *   shared file         the file's: write(2), truncate and every shared
+ *                       mapping see the same bytes
+ *   private file        the file's current bytes until the process
+ *                       accesses the page for writing (a store, a touch
+ *                       for writing, a populated writable mapping), then
+ *                       a private copy; truncation takes copies past the
+ *                       new end away too
+ *
+ * Whether a page of a shared anonymous region was populated at a fork is
+ * read from the parent's PTE (a page never written may have been dropped
+ * by reclaim: that is its choice, not the model's).  A store through a
+ * shared mapping into the last page of a file past its end is never
+ * drawn: what it leaves there is not specified (Linux zeroes it at
+ * write-back).  What the regions and the files say of an access to a
+ * page (fault.c, mmu.c):
  *
  *   unmapped, PROT_NONE   -> refused
  *   write                 -> allowed with PROT_WRITE, else refused
@@ -23,30 +59,59 @@
  *   read                  -> allowed with PROT_READ; with only W or X it
  *                            succeeds while the page is present (x86 has
  *                            no read bit) and is refused when it is not
+ *   allowed, but a file   -> refused: the process's own access kills it
+ *   page wholly past its     with SIGBUS (7), a PID/mem transfer stops
+ *   end                      there (-EFAULT), killing nobody
  *
  * After every step the machine is checked against the model and against
  * its own invariants:
  *
  *   tables    every table's nent is its count of non-zero entries; no PTE
- *             outside a mapped page; a present PTE's RW, US, NX follow
- *             its region's protection
- *   counters  rss_anon, swapents, pt_pages and charged of each process,
- *             m->user_pages and the frame counts by use, recounted
+ *             outside a mapped page nor for a file page past the end; a
+ *             present PTE's RW, US, NX follow its region's protection
+ *             (RW never with COW); a page maps a frame of the right use:
+ *             anonymous, or its file's page at its index
+ *   COW       only private pages have VM_PTE_COW; a private page maps a
+ *             file frame COW; a private PTE without COW maps an anonymous
+ *             frame no one else can reach (one mapping, and a swap-cache
+ *             slot no one else holds), so a frame mapped twice in private
+ *             regions is read-only in all of them
+ *   counters  rss_anon, rss_file, swapents, pt_pages and charged of each
+ *             process, m->user_pages (anonymous and file frames) and the
+ *             frame counts by use, recounted
  *   frames    mapcount = rmap length = PTEs found, and each rmap entry's
- *             PTE maps the frame; mapped frames are on the policy's lists;
- *             no pin left over; no frame charged to a dead process
+ *             PTE maps the frame; mapped and page-cache frames are on the
+ *             policy's lists; no pin left over; no frame charged to a
+ *             dead process; an anonymous frame nobody maps is in the swap
+ *             cache with its slot held by PTEs; a file frame is attached
+ *             to its file, below its end, never to swap
+ *   index     every frame with an object is found under (object, index)
+ *             by vm_pager_find and on the index's chains, every chained
+ *             frame has an object, and each object's nrpages is its count
  *   swap      each slot's references = swap PTEs + swap-cached frames
+ *   sharing   the processes sharing an anonymous page all map its frame
+ *             or hold its slot; an anonymous shared page that is a
+ *             process's own is reachable by no one else
  *   TLB       each valid entry belongs to a live process and agrees with
  *             its PTE: PFN, and no RW, US, exec or D the PTE lacks
- *   zeros     a clean anonymous page with no swap copy is all zeros
+ *   zeros     a clean anonymous frame with no swap copy is all zeros
  *   contents  each page, wherever it is (frame, slot, nowhere), holds
  *             the model's bytes; a write is read back through the MMU
+ *   files     the file's length; each page below the end holds the
+ *             model's bytes in the page cache, or else in the host file;
+ *             a clean cached page's bytes are the host file's too; after
+ *             fsync (or the write-back of every file) the host file is
+ *             the model's, and after msync every file frame mapped in the
+ *             range is clean
  *
  * "core" machines have no limits and a slot for every page: an access
  * the regions allow must succeed and nothing is OOM-killed.  "limits"
  * machines are tight (limits, little swap): -ENOMEM and OOM kills are
  * allowed, a wrong byte or a broken invariant never.  At the end every
- * process is reaped and every frame and slot must be free.
+ * process is reaped: no anonymous frame and no slot is left.  Odd runs
+ * then fsync each file and drop the caches: no frame and no file object
+ * is left; even ones leave dirty pages for the machine's end to write.
+ * Either way the host files then hold exactly the model's bytes.
  *
  * A failure names the tcase, the seed's index, the step and the operation,
  * so that it can be replayed alone (CK_RUN_SUITE=model CK_FORK=no).
@@ -54,14 +119,19 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib.h"
+#include "vmlab/pagecache.h"
+#include "vmlab/pager.h"
 
 #define PG VM_PAGE_SIZE
 #define MODEL_PAGES 48	       /* pages in the window */
@@ -73,15 +143,62 @@
 #define XFER_MAX (2 * PG + 808) /* longest read or write */
 #define TOUCH_MAX (3 * PG)	/* longest touch */
 #define PTE_RIGHTS (VM_PTE_RW | VM_PTE_US | VM_PTE_NX)
+#define MODEL_FILES 2		/* files in files/ */
+#define FILE_PAGES 6		/* the longest a file grows, in pages */
+#define FILE_MAX (FILE_PAGES * PG)
+#define MODEL_OBJS (MODEL_PROCS * MODEL_PAGES / 2) /* shared pages at most */
+#define NEVER UINT64_MAX
+
+/* Where a mapped page's bytes are. */
+enum backing {
+	B_ANON,	   /* private anonymous: its own */
+	B_SHARED,  /* shared anonymous: its own, or an object's (obj) */
+	B_FILE,	   /* shared file mapping: the file's */
+	B_PRIVATE, /* private file mapping: the file's, or a copy */
+};
+
+static const char *const backing_name[] = {"anon", "shared anon",
+					   "shared file", "private file"};
+
+/* One page of the window as the model knows it. */
+struct mpage {
+	signed char prot; /* enum vm_prot, -1: unmapped */
+	uint8_t backing;  /* enum backing */
+	bool copied;	  /* B_PRIVATE: written, its copy is in mem */
+	uint8_t file;	  /* B_FILE, B_PRIVATE: which file */
+	uint16_t idx;	  /* B_FILE, B_PRIVATE: page of the file */
+	int16_t obj;	  /* B_SHARED: the object it is shared in, or -1 */
+};
 
 /* One process as the model knows it. */
 struct mproc {
-	struct vm_proc *p;	       /* NULL: the entry is free */
-	bool dead;		       /* a zombie: it has no memory */
-	signed char prot[MODEL_PAGES]; /* enum vm_prot, -1: unmapped */
-	uint8_t mem[MODEL_PAGES][PG];  /* what its pages hold */
+	struct vm_proc *p;	      /* NULL: the entry is free */
+	bool dead;		      /* a zombie: it has no memory */
+	struct mpage pg[MODEL_PAGES]; /* the window */
+	uint8_t mem[MODEL_PAGES][PG]; /* what its own pages hold */
 	/* recounted by model_check() */
-	uint64_t present, swapped, tables, owned;
+	uint64_t anon, file, swapped, tables, owned;
+};
+
+/* A file of files/ as the model knows it. */
+struct mfile {
+	char name[8];		      /* under files/ */
+	struct vm_file *vf;	      /* its object: the model's handle */
+	int fd;			      /* the host file, read-only */
+	uint64_t size;		      /* its length */
+	uint8_t mem[FILE_PAGES][PG];  /* its bytes, zeros past size */
+	uint8_t host[FILE_PAGES][PG]; /* the host file as last read */
+	uint64_t host_size;
+	uint64_t host_at; /* writebacks() when host was read; NEVER: read */
+	uint64_t frames;  /* recounted: its frames in the page cache */
+};
+
+/* One page shared by the processes of a fork: two or more pages of the
+ * window link to it (one left alone gets the bytes back). */
+struct mobj {
+	unsigned refs; /* pages linked, 0: free */
+	uint64_t id;   /* recounted: the frame or slot its pages reach */
+	uint8_t mem[PG];
 };
 
 /* The kind of machine a tcase runs. */
@@ -129,13 +246,18 @@ struct model {
 	long step;
 	unsigned npol;	    /* policies known */
 	char dir[128];	    /* the swap store's directory */
+	char files[160];    /* the files/ directory, inside it */
 	char what[112];	    /* the step's operation, for messages */
 	char why[512];	    /* a failure's message */
-	struct mproc *segv; /* allowed to die of SIGSEGV in this step */
+	struct mproc *segv; /* allowed to die of its own access this step */
 	uint64_t ooms;	    /* OOM kills seen so far */
 	struct mproc proc[MODEL_PROCS];
+	struct mfile file[MODEL_FILES];
+	struct mobj obj[MODEL_OBJS];
 	uint32_t *mapc;	     /* per PFN: present PTEs found */
 	unsigned *slot_refs; /* per slot: holders found */
+	uint64_t indexed;    /* frames with an object found */
+	uint64_t cached;     /* frames in the swap cache found */
 	uint8_t page[PG];    /* scratch page */
 	uint8_t buf[XFER_MAX], back[XFER_MAX];
 };
@@ -188,6 +310,28 @@ below(struct model *md, uint64_t n)
 	return (unsigned)(model_rand(md) % n);
 }
 
+/* len random bytes, eight from each draw. */
+static void
+fill_random(struct model *md, uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t r = model_rand(md);
+
+		memcpy(buf + i, &r, len - i < 8 ? len - i : 8);
+	}
+}
+
+/* The offset of the first byte where two pages differ (PG: none). */
+static size_t
+first_diff(const uint8_t *a, const uint8_t *b)
+{
+	size_t i = 0;
+
+	while (i < PG && a[i] == b[i])
+		i++;
+	return i;
+}
+
 /* The window's page holding va, or -1. */
 static int
 page_of(uint64_t va)
@@ -214,78 +358,256 @@ model_find(struct model *md, const struct vm_proc *p)
 	return NULL;
 }
 
+/* ---- files and shared objects ----------------------------------------- */
+
+/* Pages of a file of size bytes. */
+static uint64_t
+pages_of(uint64_t size)
+{
+	return (size + PG - 1) / PG;
+}
+
+static bool
+file_backed(const struct mpage *g)
+{
+	return g->backing == B_FILE || g->backing == B_PRIVATE;
+}
+
+/* A page that shows its file's bytes (not a private copy). */
+static bool
+file_view(const struct mpage *g)
+{
+	return g->backing == B_FILE || (g->backing == B_PRIVATE && !g->copied);
+}
+
+/* A mapped file page wholly past its file's end. */
+static bool
+past_eof(const struct model *md, const struct mpage *g)
+{
+	return file_backed(g) && g->idx >= pages_of(md->file[g->file].size);
+}
+
+/* Page idx of a file (zeros far past its end). */
+static const uint8_t *
+file_page(const struct mfile *mf, unsigned idx)
+{
+	return idx < FILE_PAGES ? mf->mem[idx] : zeros;
+}
+
+/* The bytes page i of mp shows. */
+static const uint8_t *
+page_view(const struct model *md, const struct mproc *mp, int i)
+{
+	const struct mpage *g = &mp->pg[i];
+
+	if (file_view(g))
+		return file_page(&md->file[g->file], g->idx);
+	if (g->backing == B_SHARED && g->obj >= 0)
+		return md->obj[g->obj].mem;
+	return mp->mem[i];
+}
+
+/* The bytes a write to page i of mp changes: a private file page gets
+ * its copy first.  The page is not past its file's end. */
+static uint8_t *
+page_for_write(struct model *md, struct mproc *mp, int i)
+{
+	struct mpage *g = &mp->pg[i];
+
+	if (g->backing == B_PRIVATE && !g->copied) {
+		memcpy(mp->mem[i], file_page(&md->file[g->file], g->idx), PG);
+		g->copied = true;
+	}
+	if (g->backing == B_FILE)
+		return md->file[g->file].mem[g->idx];
+	if (g->backing == B_SHARED && g->obj >= 0)
+		return md->obj[g->obj].mem;
+	return mp->mem[i];
+}
+
+/* Copies len bytes at va of mp out of the model, page by page. */
+static void
+model_get(struct model *md, struct mproc *mp, uint64_t va, void *buf,
+	  uint64_t len)
+{
+	for (uint64_t done = 0, n; done < len; done += n) {
+		uint64_t at = va + done, in = at % PG;
+
+		n = PG - in < len - done ? PG - in : len - done;
+		memcpy((uint8_t *)buf + done,
+		       page_view(md, mp, page_of(at)) + in, n);
+	}
+}
+
+/* Writes len bytes at va of mp into the model. */
+static void
+model_put(struct model *md, struct mproc *mp, uint64_t va, const void *buf,
+	  uint64_t len)
+{
+	for (uint64_t done = 0, n; done < len; done += n) {
+		uint64_t at = va + done, in = at % PG;
+
+		n = PG - in < len - done ? PG - in : len - done;
+		memcpy(page_for_write(md, mp, page_of(at)) + in,
+		       (const uint8_t *)buf + done, n);
+	}
+}
+
+/* Object o has one page left in it: that page gets the bytes back. */
+static void
+obj_dissolve(struct model *md, int o)
+{
+	for (int k = 0; k < MODEL_PROCS; k++) {
+		struct mproc *q = &md->proc[k];
+
+		for (int i = 0; q->p && i < MODEL_PAGES; i++) {
+			if (q->pg[i].backing != B_SHARED || q->pg[i].obj != o)
+				continue;
+			memcpy(q->mem[i], md->obj[o].mem, PG);
+			q->pg[i].obj = -1;
+		}
+	}
+	md->obj[o].refs = 0;
+}
+
+/* Page i of mp leaves the object it is shared in, if any. */
+static void
+obj_leave(struct model *md, struct mproc *mp, int i)
+{
+	int o = mp->pg[i].obj;
+
+	if (o < 0)
+		return;
+	mp->pg[i].obj = -1;
+	if (--md->obj[o].refs == 1)
+		obj_dissolve(md, o);
+}
+
+/* Page i of child shares parent's page i: in its object, or in a new one
+ * holding the parent's bytes. */
+static void
+obj_link(struct model *md, struct mproc *parent, struct mproc *child, int i)
+{
+	int o = parent->pg[i].obj;
+
+	if (o < 0) {
+		for (o = 0; md->obj[o].refs; o++)
+			model_assert(md, o + 1 < MODEL_OBJS, "no object left");
+		memcpy(md->obj[o].mem, parent->mem[i], PG);
+		md->obj[o].refs = 1;
+		parent->pg[i].obj = (int16_t)o;
+	}
+	md->obj[o].refs++;
+	child->pg[i].obj = (int16_t)o;
+}
+
+/* Page i of mp: nothing mapped, and no longer shared. */
+static void
+page_clear(struct model *md, struct mproc *mp, int i)
+{
+	obj_leave(md, mp, i);
+	mp->pg[i] = (struct mpage){.prot = -1, .obj = -1};
+	memset(mp->mem[i], 0, PG);
+}
+
 /* Starts the model of a process p: nothing mapped. */
 static void
-model_reset(struct mproc *mp, struct vm_proc *p)
+model_reset(struct model *md, struct mproc *mp, struct vm_proc *p)
 {
+	for (int i = 0; i < MODEL_PAGES; i++)
+		page_clear(md, mp, i);
 	mp->p = p;
 	mp->dead = false;
-	memset(mp->prot, -1, sizeof(mp->prot));
-	memset(mp->mem, 0, sizeof(mp->mem));
 }
 
 /* A process died: a zombie has no address space left. */
 static void
-model_bury(struct mproc *mp)
+model_bury(struct model *md, struct mproc *mp)
 {
-	model_reset(mp, mp->p);
+	model_reset(md, mp, mp->p);
 	mp->dead = true;
 }
 
-/* Maps n pages at page pg with prot (-1: unmaps them); either way the
- * pages read as zeros afterwards. */
+/* Maps n pages at page pg with prot (-1: unmaps them), backed as said;
+ * either way the process's own bytes are zeros afterwards.  File pages
+ * are pages idx on of file f. */
 static void
-model_map(struct mproc *mp, int pg, int n, int prot)
+model_map(struct model *md, struct mproc *mp, int pg, int n, int prot,
+	  enum backing b, unsigned f, unsigned idx)
 {
-	for (int i = pg; i < pg + n; i++)
-		mp->prot[i] = (signed char)prot;
-	memset(mp->mem[pg], 0, (size_t)n * PG);
+	for (int i = pg; i < pg + n; i++) {
+		page_clear(md, mp, i);
+		mp->pg[i].prot = (signed char)prot;
+		mp->pg[i].backing = (uint8_t)b;
+		mp->pg[i].file = (uint8_t)f;
+		mp->pg[i].idx = (uint16_t)(idx + (unsigned)(i - pg));
+	}
 }
 
-/* The model's bytes at va: the window is one array. */
-static uint8_t *
-model_bytes(struct mproc *mp, uint64_t va)
+/* dontneed: anonymous pages read as zeros again (a shared one is the
+ * process's own from now on); a private file page shows the file again. */
+static void
+model_dontneed(struct model *md, struct mproc *mp, int pg, int n)
 {
-	return &mp->mem[0][0] + (va - MODEL_BASE);
+	for (int i = pg; i < pg + n; i++) {
+		struct mpage *g = &mp->pg[i];
+
+		obj_leave(md, mp, i);
+		g->copied = false;
+		if (g->backing != B_FILE)
+			memset(mp->mem[i], 0, PG);
+	}
 }
 
 /* ---- what the model predicts --------------------------------------- */
 
-enum verdict { ALLOW, MAYBE, DENY };
+enum verdict { ALLOW, MAYBE, DENY, BUS };
 
-/* What the regions say of an access to page i (-1: outside the window). */
+/* What the regions and the files say of an access to page i (-1:
+ * outside the window). */
 static enum verdict
-page_verdict(const struct mproc *mp, int i, int access)
+page_verdict(const struct model *md, const struct mproc *mp, int i,
+	     int access)
 {
-	int prot = i < 0 ? -1 : mp->prot[i];
+	int prot = i < 0 ? -1 : mp->pg[i].prot;
+	enum verdict v;
 
 	if (prot <= VM_PROT_NONE)
 		return DENY;
 	if (access == VM_ACC_W)
-		return (prot & VM_PROT_WRITE) ? ALLOW : DENY;
-	if (access == VM_ACC_X)
-		return (prot & VM_PROT_EXEC) ? ALLOW : DENY;
-	return (prot & VM_PROT_READ) ? ALLOW : MAYBE;
+		v = (prot & VM_PROT_WRITE) ? ALLOW : DENY;
+	else if (access == VM_ACC_X)
+		v = (prot & VM_PROT_EXEC) ? ALLOW : DENY;
+	else
+		v = (prot & VM_PROT_READ) ? ALLOW : MAYBE;
+	return v == ALLOW && past_eof(md, &mp->pg[i]) ? BUS : v;
 }
 
 /* How far an access to [va, va + len) may go: sure, the bytes before the
- * first page that may be refused; most, before the first that must be. */
+ * first page that may be refused; most, before the first that must be;
+ * and the signals a refusal of the process's own access may kill with. */
 struct reach {
 	uint64_t sure, most;
+	bool segv, bus;
 };
 
 static struct reach
-model_reach(const struct mproc *mp, uint64_t va, uint64_t len, int access)
+model_reach(const struct model *md, const struct mproc *mp, uint64_t va,
+	    uint64_t len, int access)
 {
-	struct reach r = {len, len};
+	struct reach r = {len, len, false, false};
 
 	for (uint64_t at = va; at < va + len; at = (at & VM_PAGE_MASK) + PG) {
-		enum verdict v = page_verdict(mp, page_of(at), access);
+		enum verdict v = page_verdict(md, mp, page_of(at), access);
 
 		if (v != ALLOW && r.sure == len)
 			r.sure = at - va;
-		if (v == DENY) {
+		if (v == MAYBE)
+			r.segv = true;
+		if (v >= DENY) {
 			r.most = at - va;
+			r.segv |= v == DENY;
+			r.bus = v == BUS;
 			break;
 		}
 	}
@@ -300,7 +622,7 @@ model_gap(const struct mproc *mp, int n)
 	for (int start = MODEL_PAGES - n; start >= 0; start--) {
 		int i = start;
 
-		while (i < start + n && mp->prot[i] < 0)
+		while (i < start + n && mp->pg[i].prot < 0)
 			i++;
 		if (i == start + n)
 			return start;
@@ -325,7 +647,8 @@ prot_rights(int prot)
 }
 
 /* The result of p's own access (touch, load, store) to len bytes: a
- * refusal kills p with SIGSEGV; -ENOMEM only on a tight machine. */
+ * refusal kills p with SIGSEGV, or SIGBUS past a file's end; -ENOMEM
+ * only on a tight machine. */
 static void
 expect_own(struct model *md, struct mproc *mp, int rc, struct reach r,
 	   uint64_t len)
@@ -341,10 +664,14 @@ expect_own(struct model *md, struct mproc *mp, int rc, struct reach r,
 	} else if (rc == -EFAULT) {
 		model_assert(md, r.sure < len,
 			     "refused, but the regions allow it all");
-		model_assert(md,
-			     p->state == VM_PROC_ZOMBIE && p->exit_signal == 11,
+		model_assert(md, p->state == VM_PROC_ZOMBIE,
 			     "refused, but pid %d lives (state %c)", p->pid,
 			     p->state);
+		model_assert(md,
+			     (p->exit_signal == 11 && r.segv) ||
+				     (p->exit_signal == 7 && r.bus),
+			     "refused: pid %d died of signal %d", p->pid,
+			     p->exit_signal);
 		md->segv = mp;
 	} else {
 		model_assert(md, rc == -ENOMEM && !md->k->strict,
@@ -409,52 +736,125 @@ rmap_has(struct vm_machine *m, uint64_t pfn, const struct vm_proc *p,
 	return false;
 }
 
-/* A present leaf: an anonymous frame, the region's rights, on the
- * frame's rmap, and all zeros if it was never written nor swapped. */
+/* True when a data frame was written since its backing copy was: its
+ * own dirty flag, or D in a PTE mapping it (its rmap is sound). */
+static bool
+frame_dirty(struct vm_machine *m, uint64_t pfn)
+{
+	const struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
+
+	if (f->flags & VM_FF_DIRTY)
+		return true;
+	for (uint32_t r = f->rmap; r; r = m->phys.rmap[r].next)
+		if (t_pte(m, m->phys.rmap[r].proc, m->phys.rmap[r].va) &
+		    VM_PTE_D)
+			return true;
+	return false;
+}
+
+/* The frame use a present page of g's backing maps. */
+static int
+page_use(const struct mpage *g)
+{
+	return file_view(g) ? VM_FRAME_FILE : VM_FRAME_ANON;
+}
+
+/*
+ * Copy on write: only a private page has COW, and a COW PTE has no RW; a
+ * private page maps a file frame only COW; a private PTE without COW maps
+ * an anonymous frame no one else reaches (one mapping, a swap-cache slot
+ * no one else holds), or a write through it would show elsewhere.
+ */
+static void
+check_cow(struct model *md, struct mproc *mp, const struct mpage *g,
+	  vm_pte_t pte, uint64_t va, const struct vm_frame *f)
+{
+	bool priv = g->backing == B_ANON || g->backing == B_PRIVATE;
+
+	model_assert(md, !(pte & VM_PTE_COW) || (priv && !(pte & VM_PTE_RW)),
+		     "pid %d: PTE %#" PRIx64 " of %#" PRIx64 " (%s) is COW",
+		     mp->p->pid, pte, va, backing_name[g->backing]);
+	if (!priv || (pte & VM_PTE_COW))
+		return;
+	model_assert(md, f->use == VM_FRAME_ANON,
+		     "pid %d: private %#" PRIx64 " maps a file frame without "
+		     "COW (PTE %#" PRIx64 ")",
+		     mp->p->pid, va, pte);
+	model_assert(md,
+		     f->mapcount == 1 &&
+			     (!f->obj ||
+			      vm_swap_count(md->m->swap, f->index) == 1),
+		     "pid %d: %#" PRIx64 " (PTE %#" PRIx64 ") is not COW, "
+		     "but its frame is mapped %u times, %s slot %" PRIu64
+		     " held %u times",
+		     mp->p->pid, va, pte, f->mapcount,
+		     f->obj ? "its" : "no", f->index,
+		     f->obj ? vm_swap_count(md->m->swap, f->index) : 0);
+}
+
+/* A present leaf: a frame of the page's use (its file's page at its
+ * index), the region's rights, COW kept, on the frame's rmap. */
 static void
 check_present(struct model *md, struct mproc *mp, vm_pte_t pte, uint64_t va)
 {
 	struct vm_machine *m = md->m;
 	uint64_t pfn = VM_PTE2PFN(pte);
-	int prot = mp->prot[page_of(va)];
+	const struct mpage *g = &mp->pg[page_of(va)];
+	vm_pte_t want = prot_rights(g->prot);
 	struct vm_frame *f;
 
 	model_assert(md, pfn < m->phys.nframes,
 		     "pid %d: %#" PRIx64 " maps pfn %" PRIu64 ", no frame",
 		     mp->p->pid, va, pfn);
 	f = vm_phys_frame(&m->phys, pfn);
-	model_assert(md, f->use == VM_FRAME_ANON,
-		     "pid %d: %#" PRIx64 " maps pfn %" PRIu64 " of use %d",
-		     mp->p->pid, va, pfn, f->use);
-	model_assert(md, (pte & PTE_RIGHTS) == prot_rights(prot),
+	model_assert(md, f->use == page_use(g),
+		     "pid %d: %#" PRIx64 " (%s%s) maps pfn %" PRIu64
+		     " of use %d",
+		     mp->p->pid, va, backing_name[g->backing],
+		     g->copied ? ", copied" : "", pfn, f->use);
+	model_assert(md,
+		     f->use != VM_FRAME_FILE ||
+			     (f->obj == &md->file[g->file].vf->obj &&
+			      f->index == g->idx),
+		     "pid %d: %#" PRIx64 " maps pfn %" PRIu64
+		     ", page %" PRIu64 " of another object, not page %u "
+		     "of %s",
+		     mp->p->pid, va, pfn, f->index, g->idx,
+		     md->file[g->file].name);
+	check_cow(md, mp, g, pte, va, f);
+	if (pte & VM_PTE_COW)
+		want &= ~VM_PTE_RW;
+	model_assert(md, (pte & PTE_RIGHTS) == want,
 		     "pid %d: PTE %#" PRIx64 " of %#" PRIx64
 		     " has other rights than prot %d gives",
-		     mp->p->pid, pte, va, prot);
+		     mp->p->pid, pte, va, g->prot);
 	model_assert(md, rmap_has(m, pfn, mp->p, va),
 		     "pid %d: pfn %" PRIu64 " has no rmap entry for %#" PRIx64,
 		     mp->p->pid, pfn, va);
-	model_assert(md,
-		     (pte & VM_PTE_D) ||
-			     (f->obj || (f->flags & VM_FF_DIRTY)) ||
-			     !memcmp(vm_phys_ptr(&m->phys, pfn), zeros, PG),
-		     "pid %d: clean page %#" PRIx64 " (pfn %" PRIu64
-		     ", no swap copy) is not all zeros",
-		     mp->p->pid, va, pfn);
 	md->mapc[pfn]++;
-	mp->present++;
+	if (f->use == VM_FRAME_FILE)
+		mp->file++;
+	else
+		mp->anon++;
 }
 
-/* A leaf entry: in a mapped page, a frame or a slot in use. */
+/* A leaf entry: in a mapped page not past its file's end, a frame or a
+ * slot in use; a page that shows its file never holds a slot. */
 static void
 check_leaf(struct model *md, struct mproc *mp, vm_pte_t pte, uint64_t va)
 {
 	uint64_t slot = VM_SWP_SLOT(pte);
 	int i = page_of(va);
+	const struct mpage *g = &mp->pg[i < 0 ? 0 : i];
 
-	model_assert(md, i >= 0 && mp->prot[i] >= 0,
+	model_assert(md, i >= 0 && g->prot >= 0,
 		     "pid %d: PTE %#" PRIx64 " at %#" PRIx64
 		     ", where nothing is mapped",
 		     mp->p->pid, pte, va);
+	model_assert(md, !past_eof(md, g),
+		     "pid %d: PTE %#" PRIx64 " at %#" PRIx64
+		     ", page %u of %s, past its end",
+		     mp->p->pid, pte, va, g->idx, md->file[g->file].name);
 	if (pte & VM_PTE_P) {
 		check_present(md, mp, pte, va);
 		return;
@@ -464,6 +864,9 @@ check_leaf(struct model *md, struct mproc *mp, vm_pte_t pte, uint64_t va)
 			     slot <= md->m->cfg.swap_pages,
 		     "pid %d: %#" PRIx64 " holds %#" PRIx64 ", no swap entry",
 		     mp->p->pid, va, pte);
+	model_assert(md, !file_view(g),
+		     "pid %d: %#" PRIx64 " (%s) holds swap entry %#" PRIx64,
+		     mp->p->pid, va, backing_name[g->backing], pte);
 	md->slot_refs[slot]++;
 	mp->swapped++;
 }
@@ -494,29 +897,32 @@ check_inner(struct model *md, struct mproc *mp, vm_pte_t pte, int level,
 }
 
 /* Walks the user half of a table (the root's lower 256 entries) and
- * checks its nent. */
+ * checks its nent, in one pass. */
 static void
 check_table(struct model *md, struct mproc *mp, uint64_t tbl, int level,
 	    uint64_t base)
 {
 	vm_pte_t *e = vm_pt_table(md->m, tbl);
-	unsigned nent = vm_phys_frame(&md->m->phys, tbl)->nent;
+	unsigned nent = vm_phys_frame(&md->m->phys, tbl)->nent, used = 0;
 	int top = (int)md->m->cfg.levels - 1;
 	int n = level == top ? VM_PTES_PER_TABLE / 2 : VM_PTES_PER_TABLE;
 
-	model_assert(md, nent == count_nent(e),
-		     "pid %d: table %" PRIu64 " (level %d): nent %u, %u used",
-		     mp->p->pid, tbl, level, nent, count_nent(e));
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < VM_PTES_PER_TABLE; i++) {
 		uint64_t va = base + (uint64_t)i * VM_LEVEL_SIZE(level);
 
 		if (!e[i])
+			continue;
+		used++;
+		if (i >= n)
 			continue;
 		if (level == 0)
 			check_leaf(md, mp, e[i], va);
 		else
 			check_inner(md, mp, e[i], level, va);
 	}
+	model_assert(md, nent == used,
+		     "pid %d: table %" PRIu64 " (level %d): nent %u, %u used",
+		     mp->p->pid, tbl, level, nent, used);
 }
 
 /* The shared kernel tables under kernel_top: nent only. */
@@ -535,42 +941,64 @@ check_kernel(struct model *md, uint64_t tbl, int level)
 }
 
 /* The bytes page i of mp holds now, found through its PTE alone: its
- * frame, its swap slot, or zeros. */
+ * frame, its slot's frame in the swap cache (newer than the slot when
+ * dirty), its swap slot, or zeros; NULL for a page that shows its file
+ * (check_present() has seen that a present one maps the file's page,
+ * check_file() sees to the file's bytes).  A private copy is never
+ * lost. */
 static const uint8_t *
 page_now(struct model *md, struct mproc *mp, int i)
 {
 	vm_pte_t pte = t_pte(md->m, mp->p, page_va(i));
+	int64_t pfn;
 	int rc;
 
+	if (file_view(&mp->pg[i]))
+		return NULL;
 	if (pte & VM_PTE_P)
 		return vm_phys_ptr(&md->m->phys, VM_PTE2PFN(pte));
-	if (!pte)
+	if (!pte) {
+		model_assert(md,
+			     mp->pg[i].backing != B_PRIVATE ||
+				     !mp->pg[i].copied,
+			     "pid %d: the private copy at %#" PRIx64
+			     " is gone",
+			     mp->p->pid, page_va(i));
 		return zeros;
+	}
+	pfn = vm_pager_find(md->m, &md->m->pager.swap, VM_SWP_SLOT(pte));
+	if (pfn >= 0)
+		return vm_phys_ptr(&md->m->phys, (uint64_t)pfn);
 	rc = vm_swap_read(md->m->swap, VM_SWP_SLOT(pte), md->page);
 	model_assert(md, rc == 0, "swap read of slot %" PRIu64 " gave %d",
 		     VM_SWP_SLOT(pte), rc);
 	return md->page;
 }
 
-/* Every page of the window holds what the model says. */
+/* Every page of the window holds what the model says (an unmapped one
+ * has no PTE, check_leaf() says, and zeros in the model). */
 static void
 check_contents(struct model *md, struct mproc *mp)
 {
 	for (int i = 0; i < MODEL_PAGES; i++) {
-		const uint8_t *got = page_now(md, mp, i);
-		unsigned b = 0;
+		const uint8_t *got, *want;
+		size_t b;
 
-		if (!memcmp(got, mp->mem[i], PG))
+		if (mp->pg[i].prot < 0)
 			continue;
-		while (got[b] == mp->mem[i][b])
-			b++;
+		got = page_now(md, mp, i);
+		want = page_view(md, mp, i);
+		if (!got || !memcmp(got, want, PG))
+			continue;
+		b = first_diff(got, want);
 		ck_abort_msg("%s", model_why(md,
 					     "pid %d: byte %#" PRIx64
-					     " (pte %#" PRIx64
+					     " (%s, pte %#" PRIx64
 					     ") is %#x, the model says %#x",
 					     mp->p->pid, page_va(i) + b,
+					     backing_name[mp->pg[i].backing],
 					     t_pte(md->m, mp->p, page_va(i)),
-					     got[b], mp->mem[i][b]));
+					     got[b], want[b]));
 	}
 }
 
@@ -582,7 +1010,7 @@ check_space(struct model *md, struct mproc *mp)
 	vm_pte_t kernel = VM_PFN2PTE(m->kernel_top) | VM_PTE_P | VM_PTE_RW;
 	struct vm_proc *p = mp->p;
 
-	mp->present = mp->swapped = mp->tables = mp->owned = 0;
+	mp->anon = mp->file = mp->swapped = mp->tables = mp->owned = 0;
 	model_assert(md, (p->state == VM_PROC_ZOMBIE) == mp->dead,
 		     "pid %d: state %c", p->pid, p->state);
 	if (mp->dead) {
@@ -601,20 +1029,81 @@ check_space(struct model *md, struct mproc *mp)
 	check_contents(md, mp);
 }
 
-/* An anonymous frame: charged to a live process, rmap = mapcount = PTEs
- * found, each rmap entry's PTE maps it, on the lists; its swap-cache
- * slot is counted. */
+/* The model file whose object obj is, or NULL. */
+static struct mfile *
+file_of(struct model *md, const struct vm_pobj *obj)
+{
+	for (int k = 0; k < MODEL_FILES; k++)
+		if (obj == &md->file[k].vf->obj)
+			return &md->file[k];
+	return NULL;
+}
+
+/* An anonymous frame: mapped, or kept in the swap cache because PTEs
+ * still hold its slot; clean with no swap copy, it is all zeros. */
 static void
 check_anon(struct model *md, uint64_t pfn, const struct vm_frame *f)
+{
+	struct vm_machine *m = md->m;
+
+	if (!f->obj) {
+		model_assert(md, f->mapcount,
+			     "pfn %" PRIu64 ": anonymous, unmapped, uncached",
+			     pfn);
+		model_assert(md,
+			     frame_dirty(m, pfn) ||
+				     !memcmp(vm_phys_ptr(&m->phys, pfn), zeros,
+					     PG),
+			     "pfn %" PRIu64 ": clean, no swap copy, and not "
+			     "all zeros",
+			     pfn);
+		return;
+	}
+	model_assert(md, f->obj == &m->pager.swap && f->index >= 1 &&
+			     f->index <= m->cfg.swap_pages,
+		     "pfn %" PRIu64 ": swap cache of slot %" PRIu64, pfn,
+		     f->index);
+	model_assert(md,
+		     f->mapcount || vm_swap_count(m->swap, f->index) > 1,
+		     "pfn %" PRIu64 ": unmapped in the swap cache, slot "
+		     "%" PRIu64 " held by no PTE",
+		     pfn, f->index);
+	md->slot_refs[f->index]++;
+	md->cached++;
+}
+
+/* A file frame: attached to a file of the model, below its end. */
+static void
+check_file_frame(struct model *md, uint64_t pfn, const struct vm_frame *f)
+{
+	struct mfile *mf = file_of(md, f->obj);
+
+	model_assert(md, mf,
+		     "pfn %" PRIu64 ": a file frame of no file (object %p)",
+		     pfn, (void *)f->obj);
+	model_assert(md, f->index < pages_of(mf->size),
+		     "pfn %" PRIu64 ": page %" PRIu64 " of %s, past its end",
+		     pfn, f->index, mf->name);
+	mf->frames++;
+}
+
+/*
+ * A data frame: charged to a live process or to no one, rmap = mapcount
+ * = PTEs found, each rmap entry's PTE maps it, on the lists when it is
+ * mapped or cached, found in the pager's index under its object.
+ */
+static void
+check_data(struct model *md, uint64_t pfn, const struct vm_frame *f)
 {
 	struct vm_machine *m = md->m;
 	struct mproc *owner = model_find(md, f->owner);
 	uint32_t len = 0;
 
-	model_assert(md, owner && !owner->dead,
+	model_assert(md, !f->owner || (owner && !owner->dead),
 		     "pfn %" PRIu64 " is charged to %s", pfn,
-		     owner ? "a zombie" : "no live process");
-	owner->owned++;
+		     owner ? "a zombie" : "no process of ours");
+	if (owner)
+		owner->owned++;
 	for (uint32_t r = f->rmap; r; r = m->phys.rmap[r].next) {
 		const struct vm_rmap *e = &m->phys.rmap[r];
 		struct mproc *mp = model_find(md, e->proc);
@@ -633,20 +1122,26 @@ check_anon(struct model *md, uint64_t pfn, const struct vm_frame *f)
 			     ", the PTE is %#" PRIx64,
 			     pfn, mp->p->pid, e->va, pte);
 	}
-	model_assert(md, len == f->mapcount && len == md->mapc[pfn] && len,
+	model_assert(md, len == f->mapcount && len == md->mapc[pfn],
 		     "pfn %" PRIu64 ": mapcount %u, rmap %u, PTEs %u", pfn,
 		     f->mapcount, len, md->mapc[pfn]);
-	model_assert(md, f->flags & VM_FF_LRU,
+	model_assert(md, (f->flags & VM_FF_LRU) || !len,
 		     "pfn %" PRIu64 " is mapped but on no list", pfn);
-	if (!f->obj)
+	if (f->obj) {
+		model_assert(md,
+			     vm_pager_find(m, f->obj, f->index) == (int64_t)pfn,
+			     "pfn %" PRIu64 ": not found in the pager's index",
+			     pfn);
+		md->indexed++;
+	}
+	if (f->use == VM_FRAME_ANON) {
+		check_anon(md, pfn, f);
 		return;
-	model_assert(md, f->obj == &m->pager.swap && f->index >= 1 &&
-			     f->index <= m->cfg.swap_pages,
-		     "pfn %" PRIu64 ": swap cache of slot %" PRIu64, pfn,
-		     f->index);
-	model_assert(md, vm_pager_find(m, f->obj, f->index) == (int64_t)pfn,
-		     "pfn %" PRIu64 ": not found in the pager's index", pfn);
-	md->slot_refs[f->index]++;
+	}
+	model_assert(md, f->flags & VM_FF_LRU,
+		     "pfn %" PRIu64 " is in the page cache but on no list",
+		     pfn);
+	check_file_frame(md, pfn, f);
 }
 
 /* The frame table: every frame by its use, then the counts. */
@@ -659,23 +1154,21 @@ check_frames(struct model *md)
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
 		const struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
 
-		model_assert(md,
-			     f->use <= VM_FRAME_KERNEL &&
-				     f->use != VM_FRAME_FILE,
+		model_assert(md, f->use <= VM_FRAME_KERNEL,
 			     "pfn %" PRIu64 ": use %d", pfn, f->use);
 		model_assert(md, !f->pin,
 			     "pfn %" PRIu64 " is still pinned", pfn);
 		count[f->use]++;
-		if (f->use == VM_FRAME_ANON)
-			check_anon(md, pfn, f);
+		if (f->use == VM_FRAME_ANON || f->use == VM_FRAME_FILE)
+			check_data(md, pfn, f);
 		else
 			model_assert(md,
 				     !f->mapcount && !f->rmap && !f->owner &&
-					     !f->flags,
+					     !f->flags && !f->obj,
 				     "pfn %" PRIu64 " (use %d): mapcount %u, "
-				     "flags %#x, owner %p",
+				     "flags %#x, owner %p, object %p",
 				     pfn, f->use, f->mapcount, f->flags,
-				     (void *)f->owner);
+				     (void *)f->owner, (void *)f->obj);
 	}
 	for (int u = 0; u <= VM_FRAME_KERNEL; u++)
 		model_assert(md, count[u] == m->phys.count[u],
@@ -684,9 +1177,12 @@ check_frames(struct model *md)
 	model_assert(md, m->phys.nfree == count[VM_FRAME_FREE],
 		     "nfree %" PRIu64 ", %" PRIu64 " frames free",
 		     m->phys.nfree, count[VM_FRAME_FREE]);
-	model_assert(md, m->user_pages == count[VM_FRAME_ANON],
-		     "user_pages %" PRIu64 ", %" PRIu64 " anonymous frames",
-		     m->user_pages, count[VM_FRAME_ANON]);
+	model_assert(md,
+		     m->user_pages ==
+			     count[VM_FRAME_ANON] + count[VM_FRAME_FILE],
+		     "user_pages %" PRIu64 ", %" PRIu64 " anonymous and "
+		     "%" PRIu64 " file frames",
+		     m->user_pages, count[VM_FRAME_ANON], count[VM_FRAME_FILE]);
 	for (int i = 0; i < MODEL_PROCS; i++)
 		if (md->proc[i].p && !md->proc[i].dead)
 			tables += md->proc[i].tables + 1;
@@ -694,6 +1190,45 @@ check_frames(struct model *md)
 		     "%" PRIu64
 		     " table frames, the address spaces use %" PRIu64,
 		     count[VM_FRAME_PT], tables);
+}
+
+/* The pager's index: its chains hold exactly the frames with an object,
+ * each found under its (object, index); nrpages counts them. */
+static void
+check_index(struct model *md)
+{
+	struct vm_machine *m = md->m;
+	uint64_t chained = 0;
+
+	for (uint64_t b = 0; b <= m->pager.mask; b++) {
+		uint32_t pfn = m->pager.bucket[b];
+
+		while (pfn != VM_PFN_NONE) {
+			const struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
+
+			model_assert(md,
+				     ++chained <= md->indexed && f->obj &&
+					     vm_pager_find(m, f->obj,
+							   f->index) == pfn,
+				     "pfn %u on the index's chain %" PRIu64
+				     " (object %p, index %" PRIu64 ")",
+				     pfn, b, (void *)f->obj, f->index);
+			pfn = f->hnext;
+		}
+	}
+	model_assert(md, chained == md->indexed,
+		     "%" PRIu64 " frames on the index's chains, %" PRIu64
+		     " with an object",
+		     chained, md->indexed);
+	model_assert(md, m->pager.swap.nrpages == md->cached,
+		     "swap: nrpages %" PRIu64 ", %" PRIu64 " frames cached",
+		     m->pager.swap.nrpages, md->cached);
+	for (int k = 0; k < MODEL_FILES; k++)
+		model_assert(md,
+			     md->file[k].vf->obj.nrpages == md->file[k].frames,
+			     "%s: nrpages %" PRIu64 ", %" PRIu64 " frames",
+			     md->file[k].name, md->file[k].vf->obj.nrpages,
+			     md->file[k].frames);
 }
 
 /* A process's counters against the recount (a zombie's are all 0; a
@@ -704,10 +1239,10 @@ check_counters(struct model *md, struct mproc *mp)
 	struct vm_proc *p = mp->p;
 	uint64_t tables = mp->dead ? 0 : mp->tables + 1;
 
-	model_assert(md, p->rss_anon == mp->present && p->rss_file == 0,
-		     "pid %d: rss_anon %" PRIu64 ", %" PRIu64
-		     " present PTEs; rss_file %" PRIu64,
-		     p->pid, p->rss_anon, mp->present, p->rss_file);
+	model_assert(md, p->rss_anon == mp->anon && p->rss_file == mp->file,
+		     "pid %d: rss_anon %" PRIu64 ", rss_file %" PRIu64
+		     "; %" PRIu64 " and %" PRIu64 " present PTEs",
+		     p->pid, p->rss_anon, p->rss_file, mp->anon, mp->file);
 	model_assert(md, p->swapents == mp->swapped,
 		     "pid %d: swapents %" PRIu64 ", %" PRIu64 " swap PTEs",
 		     p->pid, p->swapents, mp->swapped);
@@ -731,6 +1266,161 @@ check_slots(struct model *md)
 			     vm_swap_count(md->m->swap, s), md->slot_refs[s]);
 }
 
+/* What an anonymous PTE reaches: its slot (directly, or through the
+ * swap cache's frame), or a frame of no slot (the top bit set). */
+static uint64_t
+pte_reach(struct vm_machine *m, vm_pte_t pte)
+{
+	const struct vm_frame *f;
+
+	if (!(pte & VM_PTE_P))
+		return VM_SWP_SLOT(pte);
+	f = vm_phys_frame(&m->phys, VM_PTE2PFN(pte));
+	return f->obj ? f->index : (UINT64_C(1) << 63) | VM_PTE2PFN(pte);
+}
+
+/* A shared anonymous page of one process: no other PTE maps its frame
+ * nor holds its slot. */
+static void
+check_alone(struct model *md, struct mproc *mp, int i, vm_pte_t pte)
+{
+	struct vm_machine *m = md->m;
+	int64_t pfn = (pte & VM_PTE_P) ? (int64_t)VM_PTE2PFN(pte) : -1;
+	uint64_t slot = 0;
+	unsigned maps, refs, want_refs = 0;
+
+	if (pfn < 0) {
+		slot = VM_SWP_SLOT(pte);
+		pfn = vm_pager_find(m, &m->pager.swap, slot);
+		want_refs = 1 + (pfn >= 0);
+	} else if (vm_phys_frame(&m->phys, (uint64_t)pfn)->obj) {
+		slot = vm_phys_frame(&m->phys, (uint64_t)pfn)->index;
+		want_refs = 1;
+	}
+	maps = pfn >= 0 ? vm_phys_frame(&m->phys, (uint64_t)pfn)->mapcount : 0;
+	refs = slot ? vm_swap_count(m->swap, slot) : 0;
+	model_assert(md, maps == ((pte & VM_PTE_P) != 0) && refs == want_refs,
+		     "pid %d: shared %#" PRIx64 " is its own, but its frame "
+		     "is mapped %u times and its slot %" PRIu64 " held %u "
+		     "times (PTE %#" PRIx64 ")",
+		     mp->p->pid, page_va(i), maps, slot, refs, pte);
+}
+
+/* Sharing: the pages of an object all reach one frame or slot, and a
+ * shared anonymous page of one process reaches one no one else does. */
+static void
+check_shared(struct model *md)
+{
+	for (int o = 0; o < MODEL_OBJS; o++)
+		md->obj[o].id = NEVER;
+	for (int k = 0; k < MODEL_PROCS; k++) {
+		struct mproc *mp = &md->proc[k];
+
+		for (int i = 0; mp->p && !mp->dead && i < MODEL_PAGES; i++) {
+			const struct mpage *g = &mp->pg[i];
+			vm_pte_t pte;
+			struct mobj *o;
+
+			if (g->prot < 0 || g->backing != B_SHARED)
+				continue;
+			pte = t_pte(md->m, mp->p, page_va(i));
+			if (g->obj < 0) {
+				if (pte)
+					check_alone(md, mp, i, pte);
+				continue;
+			}
+			o = &md->obj[g->obj];
+			model_assert(md, pte,
+				     "pid %d: shared %#" PRIx64 " lost its "
+				     "frame, others still share it",
+				     mp->p->pid, page_va(i));
+			if (o->id == NEVER)
+				o->id = pte_reach(md->m, pte);
+			model_assert(md, o->id == pte_reach(md->m, pte),
+				     "pid %d: shared %#" PRIx64 " (PTE "
+				     "%#" PRIx64 ") reaches another page "
+				     "than its sharers",
+				     mp->p->pid, page_va(i), pte);
+		}
+	}
+}
+
+/* File pages the machine has written back so far: pgpgout counts the
+ * KiB of swap-outs (pswpout) and of file write-backs alike. */
+static uint64_t
+writebacks(const struct vm_machine *m)
+{
+	return m->stats.v[VM_STAT_pgpgout] / (PG >> 10) -
+	       m->stats.v[VM_STAT_pswpout];
+}
+
+/* Reads the host file anew. */
+static void
+host_read(struct model *md, struct mfile *mf)
+{
+	struct stat st;
+	ssize_t n;
+
+	memset(mf->host, 0, sizeof(mf->host));
+	n = pread(mf->fd, mf->host, sizeof(mf->host), 0);
+	model_assert(md, n >= 0 && fstat(mf->fd, &st) == 0,
+		     "%s: the host file cannot be read", mf->name);
+	mf->host_size = (uint64_t)st.st_size;
+	mf->host_at = md->m ? writebacks(md->m) : NEVER;
+}
+
+/* A page of a file, got, against the model's, want. */
+static void
+check_file_page(struct model *md, const struct mfile *mf, unsigned idx,
+		const uint8_t *got, const char *where)
+{
+	size_t b;
+
+	if (!memcmp(got, mf->mem[idx], PG))
+		return;
+	b = first_diff(got, mf->mem[idx]);
+	ck_abort_msg("%s", model_why(md,
+				     "%s byte %#" PRIx64 " is %#x in the %s, "
+				     "the model says %#x",
+				     mf->name, (uint64_t)idx * PG + b, got[b],
+				     where, mf->mem[idx][b]));
+}
+
+/* A file: its length, and each page below the end in the page cache,
+ * or else in the host file (read again whenever a file page was written
+ * back, or the file truncated); a clean cached page is in the host file
+ * too. */
+static void
+check_file(struct model *md, struct mfile *mf)
+{
+	struct vm_machine *m = md->m;
+
+	model_assert(md, mf->vf->size == mf->size,
+		     "%s: %" PRIu64 " bytes, the model says %" PRIu64,
+		     mf->name, mf->vf->size, mf->size);
+	if (mf->host_at != writebacks(m))
+		host_read(md, mf);
+	model_assert(md, mf->host_size <= mf->size,
+		     "%s: the host file has %" PRIu64 " bytes, the file "
+		     "%" PRIu64,
+		     mf->name, mf->host_size, mf->size);
+	for (unsigned idx = 0; idx < pages_of(mf->size); idx++) {
+		int64_t pfn = vm_pager_find(m, &mf->vf->obj, idx);
+
+		if (pfn < 0) {
+			check_file_page(md, mf, idx, mf->host[idx],
+					"host file");
+			continue;
+		}
+		check_file_page(md, mf, idx,
+				vm_phys_ptr(&m->phys, (uint64_t)pfn),
+				"page cache");
+		if (!frame_dirty(m, (uint64_t)pfn))
+			check_file_page(md, mf, idx, mf->host[idx],
+					"host file (the page is clean)");
+	}
+}
+
 /* The live process whose TLB entries carry asid: with ASIDs off, the one
  * running (the others' entries went when it was switched in). */
 static struct mproc *
@@ -744,7 +1434,6 @@ tlb_owner(struct model *md, unsigned asid)
 			return &md->proc[i];
 	return NULL;
 }
-
 /* A valid non-global entry agrees with the PTE it caches: no PFN, write,
  * user, exec or dirty state the PTE does not have. */
 static void
@@ -846,23 +1535,30 @@ model_check(struct model *md)
 	memset(md->mapc, 0, m->phys.nframes * sizeof(*md->mapc));
 	memset(md->slot_refs, 0,
 	       (m->cfg.swap_pages + 1) * sizeof(*md->slot_refs));
+	md->indexed = md->cached = 0;
+	for (int k = 0; k < MODEL_FILES; k++)
+		md->file[k].frames = 0;
 	check_procs(md);
 	check_kernel(md, m->kernel_top, (int)m->cfg.levels - 2);
 	for (int i = 0; i < MODEL_PROCS; i++)
 		if (md->proc[i].p)
 			check_space(md, &md->proc[i]);
 	check_frames(md);
+	check_index(md);
 	for (int i = 0; i < MODEL_PROCS; i++)
 		if (md->proc[i].p)
 			check_counters(md, &md->proc[i]);
 	check_slots(md);
+	check_shared(md);
+	for (int k = 0; k < MODEL_FILES; k++)
+		check_file(md, &md->file[k]);
 	check_tlb(md);
 }
 
 /*
- * Takes note of the processes that died: by SIGSEGV only the one whose
- * own access was refused in this step (md->segv), otherwise by the OOM
- * killer, once per kill counted, and never on a "core" machine.
+ * Takes note of the processes that died: by SIGSEGV or SIGBUS only the
+ * one whose own access was refused in this step (md->segv), otherwise by
+ * the OOM killer, once per kill counted, and never on a "core" machine.
  */
 static void
 model_sync(struct model *md)
@@ -874,16 +1570,17 @@ model_sync(struct model *md)
 
 		if (!mp->p || mp->dead || mp->p->state != VM_PROC_ZOMBIE)
 			continue;
-		if (mp->p->exit_signal == 11) {
+		if (mp->p->exit_signal == 11 || mp->p->exit_signal == 7) {
 			model_assert(md, mp == md->segv,
-				     "pid %d died of SIGSEGV", mp->p->pid);
+				     "pid %d died of signal %d", mp->p->pid,
+				     mp->p->exit_signal);
 		} else {
 			model_assert(md, mp->p->exit_signal == 9,
 				     "pid %d died of signal %d", mp->p->pid,
 				     mp->p->exit_signal);
 			died++;
 		}
-		model_bury(mp);
+		model_bury(md, mp);
 	}
 	model_assert(md, ooms - md->ooms == died,
 		     "%" PRIu64 " OOM kills counted, %" PRIu64 " processes "
@@ -909,12 +1606,13 @@ pick_pages(struct model *md, int *pg, int *n)
 /* The bytes from va on that the regions allow to access, up to the
  * first page they do not. */
 static uint64_t
-allowed_run(const struct mproc *mp, uint64_t va, int access)
+allowed_run(const struct model *md, const struct mproc *mp, uint64_t va,
+	    int access)
 {
 	uint64_t end = va & VM_PAGE_MASK;
 
 	while (end < MODEL_TOP &&
-	       page_verdict(mp, page_of(end), access) == ALLOW)
+	       page_verdict(md, mp, page_of(end), access) == ALLOW)
 		end += PG;
 	return end > va ? end - va : 0;
 }
@@ -934,38 +1632,167 @@ pick_range(struct model *md, const struct mproc *mp, int access, bool aim,
 	uint64_t run;
 
 	for (int i = 0; aim && i < MODEL_PAGES; i++)
-		if (page_verdict(mp, i, access) == ALLOW)
+		if (page_verdict(md, mp, i, access) == ALLOW)
 			ok[n++] = i;
 	if (aim && !n)
 		return false;
 	pg = aim ? ok[below(md, (unsigned)n)] : (int)below(md, MODEL_PAGES);
 	*va = page_va(pg) + (span ? PG - 1 - below(md, span) : below(md, PG));
-	run = aim ? allowed_run(mp, *va, access) : MODEL_TOP - *va;
+	run = aim ? allowed_run(md, mp, *va, access) : MODEL_TOP - *va;
 	*len = 1 + below(md, max < run ? max : run);
 	return true;
+}
+
+/*
+ * The bytes from va on (at most len) that a store may change without
+ * reaching, through a shared mapping, past the end of its file in the
+ * file's last page: what such a store leaves is not specified.
+ */
+static uint64_t
+eof_clip(const struct model *md, const struct mproc *mp, uint64_t va,
+	 uint64_t len)
+{
+	for (uint64_t at = va; at < va + len; at = (at & VM_PAGE_MASK) + PG) {
+		int i = page_of(at);
+		const struct mpage *g = &mp->pg[i < 0 ? 0 : i];
+		uint64_t size = md->file[g->file].size, stop;
+
+		if (i < 0 || g->prot < 0 || g->backing != B_FILE ||
+		    past_eof(md, g) || size % PG == 0 ||
+		    g->idx != size / PG)
+			continue;
+		stop = page_va(i) + size % PG;
+		if (at >= stop)
+			return at - va;
+		if (va + len > stop)
+			return stop - va;
+	}
+	return len;
+}
+
+static struct mproc *pick_zombie(struct model *md, struct mproc *mp);
+
+/* Processes alive. */
+static unsigned
+live_count(const struct model *md)
+{
+	unsigned live = 0;
+
+	for (int i = 0; i < MODEL_PROCS; i++)
+		live += md->proc[i].p && !md->proc[i].dead;
+	return live;
+}
+
+/* A free entry for a new process, when fewer than live_max live. */
+static struct mproc *
+pick_free(struct model *md)
+{
+	for (int i = 0; live_count(md) < md->k->live_max && i < MODEL_PROCS;
+	     i++)
+		if (!md->proc[i].p)
+			return &md->proc[i];
+	return NULL;
 }
 
 static void
 op_spawn(struct model *md)
 {
-	struct mproc *mp = NULL;
-	unsigned live = 0;
+	struct mproc *mp = pick_free(md);
 	struct vm_proc *p;
 	int rc;
 
-	for (int i = 0; i < MODEL_PROCS; i++) {
-		if (!md->proc[i].p && !mp)
-			mp = &md->proc[i];
-		live += md->proc[i].p && !md->proc[i].dead;
-	}
 	model_say(md, "spawn");
-	if (!mp || live >= md->k->live_max)
+	if (!mp)
 		return;
 	rc = vm_proc_spawn(md->m, "model", &p);
 	model_assert(md, rc == 0 || (rc == -ENOMEM && !md->k->strict),
 		     "spawn gave %d", rc);
 	if (rc == 0)
-		model_reset(mp, p);
+		model_reset(md, mp, p);
+}
+
+/* The child c of mp, just forked: a copy of it, sharing each shared
+ * anonymous page the parent had populated (its PTE and the child's are
+ * both empty or both not). */
+static void
+model_fork(struct model *md, struct mproc *mp, struct mproc *c)
+{
+	memcpy(c->pg, mp->pg, sizeof(c->pg));
+	memcpy(c->mem, mp->mem, sizeof(c->mem));
+	for (int i = 0; i < MODEL_PAGES; i++) {
+		vm_pte_t pp, cp;
+
+		c->pg[i].obj = -1;
+		if (mp->pg[i].prot < 0 || mp->pg[i].backing != B_SHARED)
+			continue;
+		pp = t_pte(md->m, mp->p, page_va(i));
+		cp = t_pte(md->m, c->p, page_va(i));
+		model_assert(md, !pp == !cp,
+			     "shared %#" PRIx64 ": PTE %#" PRIx64 " in the "
+			     "parent, %#" PRIx64 " in the child",
+			     page_va(i), pp, cp);
+		if (pp || mp->pg[i].obj >= 0)
+			obj_link(md, mp, c, i);
+	}
+}
+
+/*
+ * A failed fork on a tight machine: the OOM killer may have taken the
+ * child itself, which was reaped with it; such a kill is counted, but
+ * no process of the model died of it.
+ */
+static void
+fork_failed(struct model *md)
+{
+	uint64_t ooms = md->m->stats.v[VM_STAT_oom_kill] - md->ooms;
+	uint64_t died = 0;
+
+	for (int i = 0; i < MODEL_PROCS; i++) {
+		struct mproc *mp = &md->proc[i];
+
+		died += mp->p && !mp->dead &&
+			mp->p->state == VM_PROC_ZOMBIE &&
+			mp->p->exit_signal == 9;
+	}
+	model_assert(md, ooms <= died + 1,
+		     "%" PRIu64 " OOM kills in a failed fork, %" PRIu64
+		     " processes killed",
+		     ooms, died);
+	md->ooms += ooms - died;
+}
+
+/* fork of mp; when fewer than live_max live but no entry is free, a
+ * zombie other than mp is reaped first (zombies fill them otherwise). */
+static void
+op_fork(struct model *md, struct mproc *mp)
+{
+	struct mproc *c = pick_free(md), *z = pick_zombie(md, mp);
+	struct vm_proc *p;
+	int rc;
+
+	if (!c && z != mp && live_count(md) < md->k->live_max) {
+		vm_proc_reap(md->m, z->p);
+		model_reset(md, z, NULL);
+		c = pick_free(md);
+	}
+	model_say(md, "fork pid %d", mp->p->pid);
+	if (!c)
+		return;
+	rc = vm_proc_fork(md->m, mp->p, &p);
+	if (mp->dead) {
+		model_assert(md, rc == -ESRCH, "fork of a zombie gave %d", rc);
+		return;
+	}
+	if (rc) {
+		model_assert(md, rc == -ENOMEM && !md->k->strict,
+			     "fork gave %d", rc);
+		fork_failed(md);
+		return;
+	}
+	model_assert(md, p->ppid == mp->p->pid, "the child's ppid is %d",
+		     p->ppid);
+	model_reset(md, c, p);
+	model_fork(md, mp, c);
 }
 
 static void
@@ -973,7 +1800,7 @@ op_kill(struct model *md, struct mproc *mp)
 {
 	model_say(md, "kill pid %d", mp->p->pid);
 	vm_proc_kill(md->m, mp->p, 9);
-	model_bury(mp);
+	model_bury(md, mp);
 }
 
 static void
@@ -981,13 +1808,13 @@ op_reap(struct model *md, struct mproc *mp)
 {
 	model_say(md, "reap pid %d", mp->p->pid);
 	vm_proc_reap(md->m, mp->p);
-	model_reset(mp, NULL);
+	model_reset(md, mp, NULL);
 }
 
-/* mmap of a few pages, fixed or where the model says a search lands;
- * one in three populated. */
+/* mmap of a few anonymous pages, private or shared, fixed or where the
+ * model says a search lands; one in three populated. */
 static void
-op_mmap(struct model *md, struct mproc *mp, bool fixed)
+op_mmap(struct model *md, struct mproc *mp, bool fixed, bool shared)
 {
 	struct vm_mmap_req r = {.prot = below(md, 8)};
 	bool populate = below(md, 3) == 0;
@@ -997,14 +1824,15 @@ op_mmap(struct model *md, struct mproc *mp, bool fixed)
 	pick_pages(md, &pg, &n);
 	if (!fixed)
 		pg = model_gap(mp, n);
-	model_say(md, "mmap pid %d %s+%d prot %u%s", mp->p->pid,
+	model_say(md, "mmap pid %d %s+%d prot %u%s%s", mp->p->pid,
 		  fixed ? "fixed" : "auto", n, r.prot,
-		  populate ? " populate" : "");
+		  shared ? " shared" : "", populate ? " populate" : "");
 	if (pg < 0)
 		return; /* it would land below the window */
 	r.addr = fixed ? page_va(pg) : 0;
 	r.len = (uint64_t)n * PG;
-	r.flags = (fixed ? VM_MAP_FIXED : 0) | (populate ? VM_MAP_POPULATE : 0);
+	r.flags = (fixed ? VM_MAP_FIXED : 0) | (shared ? VM_MAP_SHARED : 0) |
+		  (populate ? VM_MAP_POPULATE : 0);
 	rc = vm_mmap(md->m, mp->p, &r, &at);
 	if (mp->dead) {
 		model_assert(md, rc == -ESRCH, "mmap gave %d", rc);
@@ -1016,7 +1844,86 @@ op_mmap(struct model *md, struct mproc *mp, bool fixed)
 	model_assert(md, at == page_va(pg),
 		     "mapped at %#" PRIx64 ", the model says %#" PRIx64, at,
 		     page_va(pg));
-	model_map(mp, pg, n, (int)r.prot);
+	model_map(md, mp, pg, n, (int)r.prot, shared ? B_SHARED : B_ANON, 0,
+		  0);
+}
+
+/*
+ * After write accesses to [va, va + len) that stopped short (out of
+ * memory): the private file pages they copied are those now holding an
+ * anonymous frame or a slot.
+ */
+static void
+model_copied(struct model *md, struct mproc *mp, uint64_t va, uint64_t len)
+{
+	for (uint64_t at = va; at < va + len; at = (at & VM_PAGE_MASK) + PG) {
+		int i = page_of(at);
+		const struct mpage *g = &mp->pg[i < 0 ? 0 : i];
+		vm_pte_t pte;
+
+		if (i < 0 || g->prot < 0 || !file_view(g) ||
+		    g->backing != B_PRIVATE || past_eof(md, g))
+			continue;
+		pte = t_pte(md->m, mp->p, page_va(i));
+		if ((pte & VM_PTE_P) ? vm_phys_frame(&md->m->phys,
+						     VM_PTE2PFN(pte))
+						       ->use == VM_FRAME_ANON
+				     : pte != 0)
+			page_for_write(md, mp, i);
+	}
+}
+
+/* Write accesses to every page of [va, va + len): a private file page
+ * is a copy afterwards, with or without a byte written. */
+static void
+model_write_access(struct model *md, struct mproc *mp, uint64_t va,
+		   uint64_t len)
+{
+	for (uint64_t at = va; at < va + len; at = (at & VM_PAGE_MASK) + PG)
+		if (mp->pg[page_of(at)].backing == B_PRIVATE)
+			page_for_write(md, mp, page_of(at));
+}
+
+/* mmap of a file, shared or private, fixed, from a page offset that may
+ * run past the file's end or start beyond it; one in three populated. */
+static void
+op_mmap_file(struct model *md, struct mproc *mp)
+{
+	unsigned k = below(md, MODEL_FILES), idx = below(md, FILE_PAGES + 2);
+	struct vm_mmap_req r = {.prot = below(md, 8), .file = md->file[k].vf};
+	bool shared = below(md, 2), populate = below(md, 3) == 0;
+	uint64_t at = 0;
+	int pg, n, rc;
+
+	pick_pages(md, &pg, &n);
+	model_say(md, "mmap pid %d %#" PRIx64 "+%d prot %u %s@%u %s%s",
+		  mp->p->pid, page_va(pg), n, r.prot, md->file[k].name, idx,
+		  shared ? "shared" : "private", populate ? " populate" : "");
+	r.addr = page_va(pg);
+	r.len = (uint64_t)n * PG;
+	r.offset = (uint64_t)idx * PG;
+	r.flags = VM_MAP_FIXED | (shared ? VM_MAP_SHARED : 0) |
+		  (populate ? VM_MAP_POPULATE : 0);
+	rc = vm_mmap(md->m, mp->p, &r, &at);
+	if (mp->dead) {
+		model_assert(md, rc == -ESRCH, "mmap gave %d", rc);
+		return;
+	}
+	model_assert(md,
+		     rc == 0 || (rc == -ENOMEM && populate && !md->k->strict),
+		     "mmap gave %d", rc);
+	model_assert(md, at == page_va(pg), "mapped at %#" PRIx64, at);
+	model_map(md, mp, pg, n, (int)r.prot, shared ? B_FILE : B_PRIVATE, k,
+		  idx);
+	/* populated writable, a private page below the end is a copy */
+	if (!populate || shared || !(r.prot & VM_PROT_WRITE) ||
+	    mp->p->state == VM_PROC_ZOMBIE)
+		return;
+	if (rc)
+		model_copied(md, mp, page_va(pg), (uint64_t)n * PG);
+	for (int i = pg; !rc && i < pg + n; i++)
+		if (!past_eof(md, &mp->pg[i]))
+			page_for_write(md, mp, i);
 }
 
 static void
@@ -1030,7 +1937,7 @@ op_munmap(struct model *md, struct mproc *mp)
 	rc = vm_munmap(md->m, mp->p, page_va(pg), (uint64_t)n * PG);
 	model_assert(md, rc == (mp->dead ? -ESRCH : 0), "munmap gave %d", rc);
 	if (!mp->dead)
-		model_map(mp, pg, n, -1);
+		model_map(md, mp, pg, n, -1, B_ANON, 0, 0);
 }
 
 /* mprotect: -ENOMEM, and nothing changed, when a page is unmapped. */
@@ -1044,17 +1951,18 @@ op_mprotect(struct model *md, struct mproc *mp)
 	model_say(md, "mprotect pid %d %#" PRIx64 "+%d prot %u", mp->p->pid,
 		  page_va(pg), n, prot);
 	for (int i = pg; i < pg + n; i++)
-		if (mp->prot[i] < 0)
+		if (mp->pg[i].prot < 0)
 			want = -ENOMEM;
 	rc = vm_mprotect(md->m, mp->p, page_va(pg), (uint64_t)n * PG, prot);
 	model_assert(md, rc == (mp->dead ? -ESRCH : want), "mprotect gave %d",
 		     rc);
 	for (int i = pg; rc == 0 && i < pg + n; i++)
-		mp->prot[i] = (signed char)prot;
+		mp->pg[i].prot = (signed char)prot;
 }
 
-/* madvise: dontneed zeroes the pages; willneed and pageout change no
- * byte (on a tight machine they may run out of memory or swap). */
+/* madvise: dontneed drops the pages (model_dontneed); willneed and
+ * pageout change no byte (on a tight machine they may run out of memory
+ * or swap). */
 static void
 op_madvise(struct model *md, struct mproc *mp)
 {
@@ -1076,7 +1984,43 @@ op_madvise(struct model *md, struct mproc *mp)
 				 advice != VM_ADV_DONTNEED),
 		     "madvise gave %d", rc);
 	if (advice == VM_ADV_DONTNEED)
-		memset(mp->mem[pg], 0, (size_t)n * PG);
+		model_dontneed(md, mp, pg, n);
+}
+
+/* msync: -ENOMEM when a page is unmapped; else every cached page of the
+ * file ranges the range's shared file regions map is clean afterwards,
+ * mapped here or not (check_file() then finds its bytes in the host
+ * file); private regions are left alone, as Linux's msync does. */
+static void
+op_msync(struct model *md, struct mproc *mp)
+{
+	int pg, n, rc, want = 0;
+
+	pick_pages(md, &pg, &n);
+	model_say(md, "msync pid %d %#" PRIx64 "+%d", mp->p->pid, page_va(pg),
+		  n);
+	for (int i = pg; i < pg + n; i++)
+		if (mp->pg[i].prot < 0)
+			want = -ENOMEM;
+	rc = vm_msync(md->m, mp->p, page_va(pg), (uint64_t)n * PG);
+	model_assert(md, rc == (mp->dead ? -ESRCH : want), "msync gave %d",
+		     rc);
+	for (int i = pg; rc == 0 && i < pg + n; i++) {
+		const struct vm_vma *a = vm_vma_find(&mp->p->vmas, page_va(i));
+		int64_t pfn;
+
+		if (!a || !(a->flags & VM_VMA_FILE) ||
+		    !(a->flags & VM_VMA_SHARED))
+			continue;
+		pfn = vm_pager_find(md->m, &a->file->obj,
+				    a->pgoff + ((page_va(i) - a->start) >> 12));
+		if (pfn < 0)
+			continue;
+		model_assert(md, !frame_dirty(md->m, (uint64_t)pfn),
+			     "pfn %" PRId64 " at %#" PRIx64 " is dirty after "
+			     "msync",
+			     pfn, page_va(i));
+	}
 }
 
 static void
@@ -1094,9 +2038,13 @@ op_touch(struct model *md, struct mproc *mp)
 		return;
 	model_say(md, "touch pid %d %#" PRIx64 "+%" PRIu64 " access %d",
 		  mp->p->pid, va, len, access);
-	r = model_reach(mp, va, len, access);
+	r = model_reach(md, mp, va, len, access);
 	rc = vm_touch(md->m, mp->p, va, len, access);
 	expect_own(md, mp, rc, r, len);
+	if (access == VM_ACC_W && rc == 0)
+		model_write_access(md, mp, va, len);
+	else if (access == VM_ACC_W && rc == -ENOMEM)
+		model_copied(md, mp, va, len);
 }
 
 /* vm_mem_write of random bytes, then the same range read back through
@@ -1115,20 +2063,25 @@ op_write(struct model *md, struct mproc *mp)
 		  len);
 	for (uint64_t i = 0; i < len; i++)
 		md->buf[i] = (uint8_t)model_rand(md);
+	len = eof_clip(md, mp, va, len);
+	if (!len)
+		return;
 	n = vm_mem_write(md->m, mp->p, va, md->buf, len);
-	expect_xfer(md, mp, n, model_reach(mp, va, len, VM_ACC_W), va, len);
+	expect_xfer(md, mp, n, model_reach(md, mp, va, len, VM_ACC_W), va,
+		    len);
 	if (n <= 0)
 		return;
-	memcpy(model_bytes(mp, va), md->buf, (size_t)n);
+	model_put(md, mp, va, md->buf, (uint64_t)n);
 	model_sync(md); /* a tight machine may have killed it meanwhile */
 	if (mp->dead)
 		return;
 	len = (uint64_t)n;
 	n = vm_mem_read(md->m, mp->p, va, md->back, len);
-	expect_xfer(md, mp, n, model_reach(mp, va, len, VM_ACC_R), va, len);
-	model_assert(
-		md, n <= 0 || !memcmp(md->back, model_bytes(mp, va), (size_t)n),
-		"read back other bytes than were written");
+	expect_xfer(md, mp, n, model_reach(md, mp, va, len, VM_ACC_R), va,
+		    len);
+	model_get(md, mp, va, md->buf, n > 0 ? (uint64_t)n : 0);
+	model_assert(md, n <= 0 || !memcmp(md->back, md->buf, (size_t)n),
+		     "read back other bytes than were written");
 }
 
 static void
@@ -1143,10 +2096,11 @@ op_read(struct model *md, struct mproc *mp)
 		return;
 	model_say(md, "read pid %d %#" PRIx64 "+%" PRIu64, mp->p->pid, va, len);
 	n = vm_mem_read(md->m, mp->p, va, md->back, len);
-	expect_xfer(md, mp, n, model_reach(mp, va, len, VM_ACC_R), va, len);
-	model_assert(
-		md, n <= 0 || !memcmp(md->back, model_bytes(mp, va), (size_t)n),
-		"read other bytes than the model holds");
+	expect_xfer(md, mp, n, model_reach(md, mp, va, len, VM_ACC_R), va,
+		    len);
+	model_get(md, mp, va, md->buf, n > 0 ? (uint64_t)n : 0);
+	model_assert(md, n <= 0 || !memcmp(md->back, md->buf, (size_t)n),
+		     "read other bytes than the model holds");
 }
 
 /* A load or store of 1, 2, 4 or 8 bytes, half of them across a page;
@@ -1166,28 +2120,215 @@ op_load_store(struct model *md, struct mproc *mp, bool store)
 	if (!pick_range(md, mp, access, aim, below(md, 2) ? size : 0, size, &va,
 			&len))
 		return;
-	if (aim && allowed_run(mp, va, access) < size)
+	if (aim && allowed_run(md, mp, va, access) < size)
 		va &= VM_PAGE_MASK;
 	if (va + size > MODEL_TOP)
 		va = MODEL_TOP - size;
 	model_say(md, "%s pid %d %#" PRIx64 " size %u",
 		  store ? "store" : "load", mp->p->pid, va, size);
+	if (store && eof_clip(md, mp, va, size) < size)
+		return;
 	if (store)
 		rc = vm_store(md->m, mp->p, va, size, val);
 	else
 		rc = vm_load(md->m, mp->p, va, size, &val);
-	expect_own(md, mp, rc, model_reach(mp, va, size, access), size);
+	expect_own(md, mp, rc, model_reach(md, mp, va, size, access), size);
+	if (store && rc == -ENOMEM)
+		model_copied(md, mp, va, size); /* the first page may be */
 	if (rc != 0)
 		return;
 	/* the machine copies the value's first size bytes, as memcpy does */
 	if (store) {
-		memcpy(model_bytes(mp, va), &val, size);
+		model_put(md, mp, va, &val, size);
 		return;
 	}
-	memcpy(&want, model_bytes(mp, va), size);
+	model_get(md, mp, va, &want, size);
 	model_assert(md, val == want,
 		     "loaded %#" PRIx64 ", the model says %#" PRIx64, val,
 		     want);
+}
+
+/* write(2) of random bytes at any offset (growing the file); on a tight
+ * machine it may stop short at a page's end, or move nothing. */
+static void
+op_file_write(struct model *md)
+{
+	struct mfile *mf = &md->file[below(md, MODEL_FILES)];
+	uint64_t off = below(md, FILE_MAX), len = 1 + below(md, XFER_MAX);
+	ssize_t n;
+
+	if (off + len > FILE_MAX)
+		len = FILE_MAX - off;
+	model_say(md, "write(2) %s %#" PRIx64 "+%" PRIu64, mf->name, off, len);
+	fill_random(md, md->buf, len);
+	n = vm_file_write(md->m, mf->vf, md->buf, len, off);
+	model_assert(md,
+		     (uint64_t)n == len ||
+			     (!md->k->strict &&
+			      (n == -ENOMEM ||
+			       (n > 0 && (off + (uint64_t)n) % PG == 0))),
+		     "write(2) gave %zd", n);
+	if (n <= 0)
+		return;
+	memcpy(&mf->mem[0][0] + off, md->buf, (size_t)n);
+	if (off + (uint64_t)n > mf->size)
+		mf->size = off + (uint64_t)n;
+}
+
+/* read(2) at any offset, up to a page past the end: it stops there. */
+static void
+op_file_read(struct model *md)
+{
+	struct mfile *mf = &md->file[below(md, MODEL_FILES)];
+	uint64_t off = below(md, FILE_MAX + PG), len = 1 + below(md, XFER_MAX);
+	uint64_t want = off < mf->size ? mf->size - off : 0;
+	ssize_t n;
+
+	want = want < len ? want : len;
+	model_say(md, "read(2) %s %#" PRIx64 "+%" PRIu64, mf->name, off, len);
+	n = vm_file_read(md->m, mf->vf, md->back, len, off);
+	model_assert(md,
+		     (uint64_t)n == want ||
+			     (!md->k->strict &&
+			      (n == -ENOMEM ||
+			       (n > 0 && (uint64_t)n < want &&
+				(off + (uint64_t)n) % PG == 0))),
+		     "read(2) gave %zd of %" PRIu64 " bytes", n, want);
+	model_assert(md,
+		     n <= 0 || !memcmp(md->back, &mf->mem[0][0] + off,
+				       (size_t)n),
+		     "read(2) other bytes than the model holds");
+}
+
+/* ftruncate: a shrink takes the pages past the new end from every
+ * mapping, private copies too; the bytes past it read as zeros. */
+static void
+op_truncate(struct model *md)
+{
+	unsigned k = below(md, MODEL_FILES);
+	struct mfile *mf = &md->file[k];
+	uint64_t size = below(md, 2) ? below(md, mf->size + 1)
+				     : below(md, FILE_MAX + 1);
+	int rc;
+
+	model_say(md, "truncate %s %" PRIu64 " -> %" PRIu64, mf->name,
+		  mf->size, size);
+	rc = vm_file_truncate(md->m, mf->vf, size);
+	model_assert(md, rc == 0, "truncate gave %d", rc);
+	if (size < mf->size)
+		memset(&mf->mem[0][0] + size, 0, FILE_MAX - size);
+	mf->size = size;
+	mf->host_at = NEVER;
+	for (int j = 0; j < MODEL_PROCS; j++) {
+		struct mproc *mp = &md->proc[j];
+
+		for (int i = 0; mp->p && i < MODEL_PAGES; i++) {
+			struct mpage *g = &mp->pg[i];
+
+			if (g->prot >= 0 && g->backing == B_PRIVATE &&
+			    g->file == k && past_eof(md, g)) {
+				g->copied = false;
+				memset(mp->mem[i], 0, PG);
+			}
+		}
+	}
+}
+
+/* After fsync, or a write-back of every file: the host file is the
+ * model's file. */
+static void
+synced_check(struct model *md, struct mfile *mf)
+{
+	host_read(md, mf);
+	model_assert(md, mf->host_size == mf->size,
+		     "%s: %" PRIu64 " bytes on the host after fsync, %" PRIu64
+		     " in the file",
+		     mf->name, mf->host_size, mf->size);
+	for (unsigned idx = 0; idx < FILE_PAGES; idx++)
+		check_file_page(md, mf, idx, mf->host[idx],
+				"host file after fsync");
+}
+
+/* fsync of a file and its check. */
+static void
+fsync_check(struct model *md, struct mfile *mf)
+{
+	int rc = vm_file_sync(md->m, mf->vf);
+
+	model_assert(md, rc == 0, "fsync of %s gave %d", mf->name, rc);
+	synced_check(md, mf);
+}
+
+/* fsync of one file, or (three times in four: it costs no host fsync)
+ * the write-back of every dirty page-cache page, as at unmount. */
+static void
+op_sync(struct model *md)
+{
+	struct mfile *mf = &md->file[below(md, MODEL_FILES)];
+	int rc;
+
+	if (!below(md, 4)) {
+		model_say(md, "fsync %s", mf->name);
+		fsync_check(md, mf);
+		return;
+	}
+	model_say(md, "sync all");
+	rc = vm_pagecache_sync_all(md->m);
+	model_assert(md, rc == 0, "sync gave %d", rc);
+	for (int k = 0; k < MODEL_FILES; k++)
+		synced_check(md, &md->file[k]);
+}
+
+/* The file frames left: mapped or dirty, after drop_caches. */
+static uint64_t
+count_cached(struct model *md, bool drop)
+{
+	struct vm_machine *m = md->m;
+	uint64_t n = 0;
+
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		const struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
+
+		if (f->use != VM_FRAME_FILE)
+			continue;
+		model_assert(md, !drop || f->mapcount || frame_dirty(m, pfn),
+			     "pfn %" PRIu64 " clean, unmapped, not dropped",
+			     pfn);
+		n++;
+	}
+	return n;
+}
+
+/* drop_caches: every clean page-cache page nobody maps goes. */
+static void
+op_drop(struct model *md)
+{
+	uint64_t before = count_cached(md, false), n;
+
+	model_say(md, "drop_caches");
+	n = vm_pagecache_drop(md->m);
+	model_assert(md, before - count_cached(md, true) == n,
+		     "drop_caches says %" PRIu64 " pages went", n);
+}
+
+/* The model's handle on a file closed (maybe dropping the caches, which
+ * frees the object when nothing maps it and no page of it is left) and
+ * opened again: the same length. */
+static void
+op_reopen(struct model *md)
+{
+	struct mfile *mf = &md->file[below(md, MODEL_FILES)];
+	bool drop = below(md, 2);
+	int rc;
+
+	model_say(md, "reopen %s%s", mf->name, drop ? ", drop_caches" : "");
+	vm_file_put(mf->vf);
+	if (drop)
+		vm_pagecache_drop(md->m);
+	rc = vm_file_open(md->m, mf->name, &mf->vf);
+	model_assert(md, rc == 0 && mf->vf->size == mf->size,
+		     "open gave %d, %" PRIu64 " bytes", rc,
+		     rc ? 0 : mf->vf->size);
 }
 
 /* A policy switch: every resident frame goes to the new policy. */
@@ -1258,17 +2399,31 @@ enum model_op {
 	OP_ASID,
 	OP_TLB,
 	OP_LIMIT,
+	OP_FORK,
+	OP_MMAP_SHARED,
+	OP_MMAP_FILE,
+	OP_MSYNC,
+	OP_FILE_WRITE,
+	OP_FILE_READ,
+	OP_TRUNCATE,
+	OP_SYNC,
+	OP_DROP,
+	OP_REOPEN,
 	OP_COUNT
 };
 
-/* How often each step is drawn, out of the sum. */
+/* How often each step is drawn, out of the sum: the steps of sharing,
+ * forking and files about one in six. */
 static const unsigned op_weight[OP_COUNT] = {
-	[OP_SPAWN] = 4,	   [OP_KILL] = 1,      [OP_REAP] = 1,
-	[OP_MMAP] = 14,	   [OP_MMAP_AUTO] = 6, [OP_MUNMAP] = 4,
-	[OP_MPROTECT] = 8, [OP_MADVISE] = 10,  [OP_TOUCH] = 16,
-	[OP_WRITE] = 28,   [OP_READ] = 12,     [OP_LOAD] = 10,
-	[OP_STORE] = 16,   [OP_POLICY] = 2,    [OP_ASID] = 2,
-	[OP_TLB] = 2,	   [OP_LIMIT] = 4,
+	[OP_SPAWN] = 4,	      [OP_KILL] = 1,	    [OP_REAP] = 1,
+	[OP_MMAP] = 14,	      [OP_MMAP_AUTO] = 6,   [OP_MUNMAP] = 4,
+	[OP_MPROTECT] = 8,    [OP_MADVISE] = 10,    [OP_TOUCH] = 16,
+	[OP_WRITE] = 28,      [OP_READ] = 12,	    [OP_LOAD] = 10,
+	[OP_STORE] = 16,      [OP_POLICY] = 2,	    [OP_ASID] = 2,
+	[OP_TLB] = 2,	      [OP_LIMIT] = 4,	    [OP_FORK] = 4,
+	[OP_MMAP_SHARED] = 3, [OP_MMAP_FILE] = 8,   [OP_MSYNC] = 2,
+	[OP_FILE_WRITE] = 4,  [OP_FILE_READ] = 3,   [OP_TRUNCATE] = 1,
+	[OP_SYNC] = 1,	      [OP_DROP] = 1,	    [OP_REOPEN] = 1,
 };
 
 /* A step's weight on this kind of machine. */
@@ -1321,6 +2476,83 @@ pick_zombie(struct model *md, struct mproc *mp)
 	return mp;
 }
 
+/* The steps of the machine as a whole: files, policy, TLB. */
+static void
+model_step_machine(struct model *md, enum model_op op)
+{
+	switch (op) {
+	case OP_FILE_WRITE:
+		op_file_write(md);
+		break;
+	case OP_FILE_READ:
+		op_file_read(md);
+		break;
+	case OP_TRUNCATE:
+		op_truncate(md);
+		break;
+	case OP_SYNC:
+		op_sync(md);
+		break;
+	case OP_DROP:
+		op_drop(md);
+		break;
+	case OP_REOPEN:
+		op_reopen(md);
+		break;
+	case OP_POLICY:
+		op_policy(md);
+		break;
+	case OP_ASID:
+		op_asid(md);
+		break;
+	default:
+		op_tlb(md);
+		break;
+	}
+}
+
+/* The steps of a process's memory. */
+static void
+model_step_mem(struct model *md, enum model_op op, struct mproc *mp)
+{
+	switch (op) {
+	case OP_MMAP:
+	case OP_MMAP_AUTO:
+		op_mmap(md, mp, op == OP_MMAP, false);
+		break;
+	case OP_MMAP_SHARED:
+		op_mmap(md, mp, below(md, 2), true);
+		break;
+	case OP_MMAP_FILE:
+		op_mmap_file(md, mp);
+		break;
+	case OP_MUNMAP:
+		op_munmap(md, mp);
+		break;
+	case OP_MPROTECT:
+		op_mprotect(md, mp);
+		break;
+	case OP_MADVISE:
+		op_madvise(md, mp);
+		break;
+	case OP_MSYNC:
+		op_msync(md, mp);
+		break;
+	case OP_TOUCH:
+		op_touch(md, mp);
+		break;
+	case OP_WRITE:
+		op_write(md, mp);
+		break;
+	case OP_READ:
+		op_read(md, mp);
+		break;
+	default:
+		op_load_store(md, mp, op == OP_STORE);
+		break;
+	}
+}
+
 static void
 model_step(struct model *md)
 {
@@ -1339,52 +2571,61 @@ model_step(struct model *md)
 	case OP_REAP:
 		op_reap(md, pick_zombie(md, mp));
 		break;
-	case OP_MMAP:
-	case OP_MMAP_AUTO:
-		op_mmap(md, mp, op == OP_MMAP);
+	case OP_FORK:
+		op_fork(md, mp);
 		break;
-	case OP_MUNMAP:
-		op_munmap(md, mp);
-		break;
-	case OP_MPROTECT:
-		op_mprotect(md, mp);
-		break;
-	case OP_MADVISE:
-		op_madvise(md, mp);
-		break;
-	case OP_TOUCH:
-		op_touch(md, mp);
-		break;
-	case OP_WRITE:
-		op_write(md, mp);
-		break;
-	case OP_READ:
-		op_read(md, mp);
-		break;
-	case OP_LOAD:
-	case OP_STORE:
-		op_load_store(md, mp, op == OP_STORE);
+	case OP_LIMIT:
+		op_limit(md, mp);
 		break;
 	case OP_POLICY:
-		op_policy(md);
-		break;
 	case OP_ASID:
-		op_asid(md);
-		break;
 	case OP_TLB:
-		op_tlb(md);
+	case OP_FILE_WRITE:
+	case OP_FILE_READ:
+	case OP_TRUNCATE:
+	case OP_SYNC:
+	case OP_DROP:
+	case OP_REOPEN:
+		model_step_machine(md, op);
 		break;
 	default:
-		op_limit(md, mp);
+		model_step_mem(md, op, mp);
 		break;
 	}
 }
 
 /* ---- a run ----------------------------------------------------------- */
 
-/* A machine drawn from seed i of kind k, its swap store in its own
- * directory under t_state (so a run that fails without its teardown
- * cannot hold the next one's store). */
+/* Makes files/ with the model's files: up to four pages and a bit of
+ * random bytes each; the host files are opened read-only for checks. */
+static void
+model_files_make(struct model *md)
+{
+	ck_assert(mkdir(md->dir, 0700) == 0 || errno == EEXIST);
+	ck_assert(mkdir(md->files, 0700) == 0 || errno == EEXIST);
+	for (int k = 0; k < MODEL_FILES; k++) {
+		struct mfile *mf = &md->file[k];
+		char path[192];
+		int fd;
+
+		snprintf(mf->name, sizeof(mf->name), "f%d", k);
+		snprintf(path, sizeof(path), "%s/%s", md->files, mf->name);
+		mf->size = below(md, 4 * PG + 1);
+		fill_random(md, &mf->mem[0][0], mf->size);
+		fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, mf->mem, mf->size),
+				 (ssize_t)mf->size);
+		close(fd);
+		mf->fd = open(path, O_RDONLY);
+		ck_assert_int_ge(mf->fd, 0);
+		mf->host_at = NEVER;
+	}
+}
+
+/* A machine drawn from seed i of kind k, its swap store and its files/
+ * in their own directory under t_state (so a run that fails without its
+ * teardown cannot hold the next one's store). */
 static struct model *
 model_new(const struct model_kind *k, unsigned i)
 {
@@ -1398,6 +2639,11 @@ model_new(const struct model_kind *k, unsigned i)
 	while (vm_policy_at(md->npol))
 		md->npol++;
 	snprintf(md->dir, sizeof(md->dir), "%s/%s-%u", t_state, k->name, i);
+	snprintf(md->files, sizeof(md->files), "%s/files", md->dir);
+	for (int j = 0; j < MODEL_PROCS; j++)
+		for (int pg = 0; pg < MODEL_PAGES; pg++)
+			md->proc[j].pg[pg] = (struct mpage){.prot = -1,
+							    .obj = -1};
 	vm_config_default(&c);
 	c.frames = k->frames_lo + below(md, k->frames_hi - k->frames_lo + 1);
 	c.levels = below(md, 4) ? 4 : 5;
@@ -1411,20 +2657,73 @@ model_new(const struct model_kind *k, unsigned i)
 	c.ws_tau = 20;
 	c.swap_pages = k->swap_lo + below(md, k->swap_hi - k->swap_lo + 1);
 	c.state_dir = md->dir;
+	c.files_dir = md->files;
 	if (k->limits && below(md, 2))
 		c.user_limit = 8 + below(md, 16);
+	model_files_make(md);
 	md->m = t_machine_cfg(&c);
+	for (int f = 0; f < MODEL_FILES; f++)
+		ck_assert_int_eq(vm_file_open(md->m, md->file[f].name,
+					      &md->file[f].vf),
+				 0);
 	md->mapc = calloc(c.frames, sizeof(*md->mapc));
 	md->slot_refs = calloc(c.swap_pages + 1, sizeof(*md->slot_refs));
 	ck_assert(md->mapc && md->slot_refs);
 	model_say(md,
 		  "start: %" PRIu64 " frames, %u levels, %s, asid %d, "
-		  "%" PRIu64 " slots",
-		  c.frames, c.levels, c.policy, c.asid, c.swap_pages);
+		  "%" PRIu64 " slots, files of %" PRIu64 " and %" PRIu64
+		  " bytes",
+		  c.frames, c.levels, c.policy, c.asid, c.swap_pages,
+		  md->file[0].size, md->file[1].size);
 	return md;
 }
 
-/* Reaps everyone: every frame but the kernel's and every slot is free. */
+/*
+ * The files' end: odd runs fsync them and drop the caches, after which
+ * no frame and no file object is left; even runs leave dirty pages for
+ * the machine's end.  Either way the host files are then the model's.
+ */
+static void
+model_files_finish(struct model *md)
+{
+	struct vm_machine *m = md->m;
+	bool sync = md->seed_no & 1;
+
+	model_say(md, "%s", sync ? "fsync, drop_caches" : "destroy");
+	for (int k = 0; k < MODEL_FILES; k++) {
+		if (sync)
+			fsync_check(md, &md->file[k]);
+		vm_file_put(md->file[k].vf);
+	}
+	if (sync) {
+		vm_pagecache_drop(m);
+		model_assert(md,
+			     m->phys.nfree + m->phys.count[VM_FRAME_KERNEL] ==
+				     m->phys.nframes,
+			     "%" PRIu64 " frames in use after drop_caches",
+			     m->phys.nframes - m->phys.nfree);
+		model_assert(md, !m->files, "a file object outlives them all");
+	}
+	vm_machine_destroy(m);
+	md->m = NULL;
+	model_say(md, "after the machine");
+	for (int k = 0; k < MODEL_FILES; k++) {
+		struct mfile *mf = &md->file[k];
+
+		host_read(md, mf);
+		model_assert(md, mf->host_size == mf->size,
+			     "%s: %" PRIu64 " bytes on the host, %" PRIu64
+			     " in the model",
+			     mf->name, mf->host_size, mf->size);
+		for (unsigned idx = 0; idx < FILE_PAGES; idx++)
+			check_file_page(md, mf, idx, mf->host[idx],
+					"host file at the end");
+		close(mf->fd);
+	}
+}
+
+/* Reaps everyone: no anonymous frame and no slot is left, every page
+ * cache frame is unmapped. */
 static void
 model_finish(struct model *md)
 {
@@ -1436,7 +2735,8 @@ model_finish(struct model *md)
 			op_reap(md, &md->proc[i]);
 	model_check(md);
 	model_assert(md,
-		     m->phys.nfree + m->phys.count[VM_FRAME_KERNEL] ==
+		     m->phys.nfree + m->phys.count[VM_FRAME_KERNEL] +
+				     m->phys.count[VM_FRAME_FILE] ==
 			     m->phys.nframes,
 		     "%" PRIu64 " frames in use after the last reap",
 		     m->phys.nframes - m->phys.nfree);
@@ -1446,7 +2746,8 @@ model_finish(struct model *md)
 	/* the run moved pages both ways: it tested something */
 	ck_assert_uint_gt(m->stats.v[VM_STAT_pswpout], 0);
 	ck_assert_uint_gt(m->stats.v[VM_STAT_pswpin], 0);
-	vm_machine_destroy(m);
+	ck_assert_uint_gt(m->stats.v[VM_STAT_fork], 0);
+	model_files_finish(md);
 	free(md->mapc);
 	free(md->slot_refs);
 	free(md);

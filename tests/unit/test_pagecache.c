@@ -351,6 +351,33 @@ START_TEST(test_pagecache_populate_past_eof)
 }
 END_TEST
 
+START_TEST(test_pagecache_populate_stops_at_eof)
+{
+	/* MAP_POPULATE and WILLNEED fault in what there is of the file and
+	 * stop at its end, as Linux's populate ignores the rest */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_mmap_req r = { .addr = BASE, .len = 4 * 4096,
+				 .prot = VM_PROT_READ,
+				 .flags = VM_MAP_FIXED | VM_MAP_SHARED |
+					  VM_MAP_POPULATE };
+	uint64_t at;
+
+	make_file("short", 1, 100);
+	ck_assert_int_eq(vm_file_open(m, "short", &r.file), 0);
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert(t_pte(m, p, BASE) & VM_PTE_P);
+	ck_assert(t_pte(m, p, BASE + 4096) & VM_PTE_P);
+	ck_assert_uint_eq(t_pte(m, p, BASE + 8192), 0);
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4 * 4096, VM_ADV_DONTNEED), 0);
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4 * 4096, VM_ADV_WILLNEED), 0);
+	ck_assert(t_pte(m, p, BASE + 4096) & VM_PTE_P);
+	ck_assert_int_eq(p->state, VM_PROC_RUNNING);
+	vm_file_put(r.file);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_pagecache_read_only_host_file)
 {
 	/* a file the host lets the machine only read: no shared writable
@@ -477,6 +504,81 @@ START_TEST(test_pagecache_read_order)
 }
 END_TEST
 
+START_TEST(test_pagecache_populated_copy_kept)
+{
+	/* a writable private mapping populated holds copies: they are the
+	 * process's own bytes, kept through eviction, blind to write(2) */
+	struct vm_machine *m = file_machine(256, 0, 64);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_mmap_req r = { .addr = BASE, .len = 4096,
+				 .prot = VM_PROT_READ | VM_PROT_WRITE,
+				 .flags = VM_MAP_FIXED | VM_MAP_POPULATE };
+	uint64_t at;
+
+	make_file("data", 1, 0);
+	ck_assert_int_eq(vm_file_open(m, "data", &r.file), 0);
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert_uint_eq(p->rss_anon, 1);
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4096, VM_ADV_PAGEOUT), 0);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pswpout], 1);
+	ck_assert_int_eq(vm_file_write(m, r.file, "x", 1, 0), 1);
+	ck_assert_uint_eq(byte_at(m, p, BASE), 'A');
+	vm_file_put(r.file);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+START_TEST(test_pagecache_willneed_copies_nothing)
+{
+	/* advice changes no byte: WILLNEED reads a writable private page
+	 * in, it does not copy it, so the file's later bytes show */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_mmap_req r = { .addr = BASE, .len = 4096,
+				 .prot = VM_PROT_READ | VM_PROT_WRITE,
+				 .flags = VM_MAP_FIXED };
+	uint64_t at;
+
+	make_file("data", 1, 0);
+	ck_assert_int_eq(vm_file_open(m, "data", &r.file), 0);
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4096, VM_ADV_WILLNEED), 0);
+	ck_assert(t_pte(m, p, BASE) & VM_PTE_COW);
+	ck_assert_uint_eq(p->rss_anon, 0);
+	ck_assert_int_eq(vm_file_write(m, r.file, "x", 1, 0), 1);
+	ck_assert_uint_eq(byte_at(m, p, BASE), 'x');
+	vm_file_put(r.file);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+START_TEST(test_pagecache_grow_zeroes_tail)
+{
+	/* a store through a shared mapping past the end of the last page
+	 * is no part of the file: growing it, by write(2) or truncate,
+	 * shows zeros there */
+	struct vm_machine *m = file_machine(256, 0, 0);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_file *f;
+	char b = 1;
+
+	make_file("short", 0, 100);
+	ck_assert_int_eq(ctl(m, p, "mmap 0x40000000 4K rw- file=short shared"),
+			 0);
+	f = p->vmas.v[0].file;
+	poke(m, p, BASE + 200, 'j');		/* past the end, same page */
+	ck_assert_int_eq(vm_file_write(m, f, "w", 1, 300), 1);
+	ck_assert_int_eq(vm_file_read(m, f, &b, 1, 200), 1);
+	ck_assert_int_eq(b, 0);
+	ck_assert_int_eq(vm_file_truncate(m, f, 100), 0);
+	poke(m, p, BASE + 200, 'j');
+	ck_assert_int_eq(vm_file_truncate(m, f, 4096), 0);
+	ck_assert_int_eq(vm_file_read(m, f, &b, 1, 200), 1);
+	ck_assert_int_eq(b, 0);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_pagecache_errors)
 {
 	struct vm_machine *m = file_machine(256, 0, 0);
@@ -528,6 +630,10 @@ suite_pagecache(void)
 	tcase_add_test(errors, test_pagecache_read_only_host_file);
 	tcase_add_test(errors, test_pagecache_fifo_never_opened);
 	tcase_add_test(core, test_pagecache_read_order);
+	tcase_add_test(core, test_pagecache_populate_stops_at_eof);
+	tcase_add_test(core, test_pagecache_populated_copy_kept);
+	tcase_add_test(core, test_pagecache_willneed_copies_nothing);
+	tcase_add_test(core, test_pagecache_grow_zeroes_tail);
 	tcase_add_test(errors, test_pagecache_errors);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
