@@ -90,6 +90,9 @@ frame_shmem(const struct vm_machine *m, const struct vm_frame *f)
 	const struct vm_rmap *r;
 	const struct vm_vma *a;
 
+	if (f->use == VM_FRAME_ANON && f->obj &&
+	    f->obj->kind == VM_POBJ_SHMEM)
+		return true;
 	if (f->use != VM_FRAME_ANON || !f->rmap)
 		return false;
 	r = &m->phys.rmap[f->rmap];

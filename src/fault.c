@@ -12,6 +12,9 @@
  *          empty, file region       -> the page-cache frame (major when
  *                                      it had to be read); wholly past the
  *                                      file's end -> -ENXIO (SIGBUS)
+ *          empty, shared anonymous  -> the region's shmem page: found,
+ *                                      read from its slot (major), or a
+ *                                      zeroed one, shared by every mapper
  *            shared                 -> mapped with the region's rights
  *            private, read          -> mapped read-only, COW
  *            private, write         -> copied at once into an anon frame
@@ -309,8 +312,7 @@ vm_fault(struct vm_machine *m, struct vm_proc *p,
 		return -EFAULT; /* huge leaf: handled with huge pages */
 	pte = *c.w.pte[0];
 	if (pte == 0)
-		return (c.vma->flags & VM_VMA_FILE) ? fault_file(&c)
-						    : fault_zero(&c);
+		return c.vma->file ? fault_file(&c) : fault_zero(&c);
 	if (VM_PTE_IS_SWAP(pte))
 		return fault_swapin(&c);
 	if ((fi->access & VM_ACC_W) && (pte & VM_PTE_COW))

@@ -13,6 +13,7 @@
 
 #include "vmlab/frame.h"
 #include "vmlab/machine.h"
+#include "vmlab/pagecache.h"
 #include "vmlab/pager.h"
 #include "vmlab/proc.h"
 #include "vmlab/reclaim.h"
@@ -97,9 +98,13 @@ vm_frame_free(struct vm_machine *m, uint64_t pfn)
 	struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
 
 	if (f->use == VM_FRAME_ANON || f->use == VM_FRAME_FILE) {
+		struct vm_pobj *obj = f->obj;
+
 		if (f->flags & VM_FF_LRU)
 			vm_reclaim_del(m, pfn);
 		vm_pager_detach(m, pfn);
+		if (obj && obj->kind == VM_POBJ_SHMEM)
+			vm_shmem_detached(m, (struct vm_file *)obj);
 		if (f->owner)
 			f->owner->charged--;
 		m->user_pages--;

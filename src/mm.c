@@ -191,7 +191,16 @@ vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 	}
 	if (r->flags & VM_MAP_SHARED)
 		a.flags |= VM_VMA_SHARED;
+	if (!r->file && (r->flags & VM_MAP_SHARED)) {
+		/* shared anonymous memory lives in an object of its own, so
+		 * that every process it is forked to shares each page */
+		rc = vm_shmem_create(m, len >> VM_PAGE_SHIFT, &a.file);
+		if (rc)
+			return rc;
+	}
 	rc = vm_vma_insert(&p->vmas, &a);
+	if (a.file && !r->file)
+		vm_file_put(a.file); /* the region holds its own reference */
 	if (rc)
 		return rc;
 	*out = a.start;

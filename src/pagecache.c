@@ -171,10 +171,125 @@ file_free(struct vm_machine *m, struct vm_file *f)
 	free(f);
 }
 
+/* ---- shmem: the memory of shared anonymous regions --------------------- */
+
+int
+vm_shmem_create(struct vm_machine *m, uint64_t pages, struct vm_file **out)
+{
+	struct vm_file *f = calloc(1, sizeof(*f));
+
+	*out = NULL;
+	if (!f || !(f->slots = calloc(pages ? pages : 1, sizeof(*f->slots)))) {
+		free(f);
+		return -ENOMEM;
+	}
+	f->obj.kind = VM_POBJ_SHMEM;
+	f->fd = -1;
+	f->size = pages << VM_PAGE_SHIFT;
+	f->refs = 1;
+	f->m = m;
+	*out = f;
+	return 0;
+}
+
+int
+vm_shmem_pagein(struct vm_machine *m, struct vm_file *f, uint64_t index,
+		struct vm_proc *owner, uint64_t *out, bool *major)
+{
+	uint64_t slot = f->slots[index];
+	int64_t pfn;
+	int rc = 0;
+
+	pfn = vm_frame_alloc(m, VM_FRAME_ANON | (slot ? VM_FRAME_NOZERO : 0),
+			     owner);
+	if (pfn < 0)
+		return (int)pfn;
+	if (slot)
+		rc = vm_pager_swap_load(m, slot, (uint64_t)pfn, owner);
+	if (rc) {
+		vm_frame_free(m, (uint64_t)pfn);
+		return rc;
+	}
+	*major = slot != 0;
+	vm_pager_attach(m, (uint64_t)pfn, &f->obj, index);
+	vm_reclaim_add(m, (uint64_t)pfn);
+	*out = (uint64_t)pfn;
+	return 0;
+}
+
+int
+vm_shmem_pageout(struct vm_machine *m, struct vm_file *f, uint64_t pfn)
+{
+	uint64_t index = F(m, pfn)->index;
+	int64_t slot = (int64_t)f->slots[index];
+	int rc;
+
+	if (!slot) {
+		slot = vm_pager_swap_alloc(m);
+		if (slot < 0)
+			return (int)slot;
+	}
+	rc = vm_pager_swap_store(m, (uint64_t)slot, pfn);
+	if (rc) {
+		if (!f->slots[index])
+			vm_pager_swap_release(m, (uint64_t)slot);
+		return rc;
+	}
+	f->slots[index] = (uint64_t)slot;
+	return 0;
+}
+
+/* Frees shmem f once nothing refers to it and no frame holds its pages. */
+static void
+shmem_free_maybe(struct vm_file *f)
+{
+	if (!f->refs && !f->obj.nrpages) {
+		free(f->slots);
+		free(f);
+	}
+}
+
+void
+vm_shmem_detached(struct vm_machine *m, struct vm_file *f)
+{
+	(void)m;
+	shmem_free_maybe(f);
+}
+
+/* The last reference to shmem f went: its slots and its pages no PTE
+ * maps are freed now, the rest as their last mappings go. */
+static void
+shmem_release(struct vm_file *f)
+{
+	struct vm_machine *m = f->m;
+	uint64_t left;
+
+	for (uint64_t i = 0; i < (f->size >> VM_PAGE_SHIFT); i++)
+		if (f->slots[i])
+			vm_pager_swap_release(m, f->slots[i]);
+	memset(f->slots, 0, (f->size >> VM_PAGE_SHIFT) * sizeof(*f->slots));
+	left = f->obj.nrpages;
+	for (uint64_t pfn = 0; left && pfn < m->phys.nframes; pfn++) {
+		struct vm_frame *fr = F(m, pfn);
+		bool last = f->obj.nrpages == 1;
+
+		if (fr->obj != &f->obj)
+			continue;
+		left--;
+		if (fr->mapcount || fr->pin)
+			continue;
+		vm_frame_free(m, pfn);
+		if (last)
+			return; /* f went with its last page */
+	}
+	shmem_free_maybe(f);
+}
+
 void
 vm_file_put(struct vm_file *f)
 {
-	f->refs--;
+	if (--f->refs == 0 && f->obj.kind == VM_POBJ_SHMEM)
+		shmem_release(f);
 }
 
 void

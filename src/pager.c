@@ -138,15 +138,12 @@ pager_swapin(struct vm_machine *m, uint64_t slot, struct vm_proc *owner,
 	pfn = vm_frame_alloc(m, VM_FRAME_ANON | VM_FRAME_NOZERO, owner);
 	if (pfn < 0)
 		return (int)pfn;
-	rc = vm_swap_read(m->swap, slot, vm_phys_ptr(&m->phys, (uint64_t)pfn));
+	rc = vm_pager_swap_load(m, slot, (uint64_t)pfn, owner);
 	if (rc) {
 		vm_frame_free(m, (uint64_t)pfn);
-		return rc == -ENOMEM ? rc : -EIO;
+		return rc;
 	}
 	vm_pager_attach(m, (uint64_t)pfn, &m->pager.swap, slot);
-	vm_count(m, owner, VM_STAT_pswpin, 1);
-	vm_count(m, owner, VM_STAT_pgpgin, VM_PAGE_SIZE >> 10);
-	m->clock += m->cfg.cost_major_fault;
 	*out = (uint64_t)pfn;
 	return 0;
 }
@@ -165,6 +162,9 @@ vm_pager_get(struct vm_machine *m, struct vm_pobj *obj, uint64_t index,
 	*major = true;
 	if (obj->kind == VM_POBJ_SWAP)
 		return pager_swapin(m, index, owner, pfn);
+	if (obj->kind == VM_POBJ_SHMEM)
+		return vm_shmem_pagein(m, (struct vm_file *)obj, index, owner,
+				       pfn, major);
 	return vm_file_pagein(m, (struct vm_file *)obj, index, owner, pfn);
 }
 
@@ -193,27 +193,17 @@ pager_swapout(struct vm_machine *m, uint64_t pfn)
 	int64_t slot;
 	int rc;
 
-	if (!m->swap)
-		return -ENOMEM;
 	if (fresh) {
-		slot = vm_swap_alloc(m->swap);
+		slot = vm_pager_swap_alloc(m);
 		if (slot < 0)
-			return -ENOMEM;
+			return (int)slot;
 		vm_pager_attach(m, pfn, &m->pager.swap, (uint64_t)slot);
 		vm_swap_free(m->swap, (uint64_t)slot); /* attach took one */
 	}
-	rc = vm_swap_write(m->swap, f->index, vm_phys_ptr(&m->phys, pfn));
-	if (rc) {
-		if (fresh)
-			vm_pager_detach(m, pfn);
-		vm_log(&m->log, VM_LOG_ERR, "swap: write of pfn %llu failed: %s",
-		       (unsigned long long)pfn, strerror(-rc));
-		return rc == -ENOSPC ? -ENOMEM : -EIO;
-	}
-	vm_count(m, f->owner, VM_STAT_pswpout, 1);
-	vm_count(m, f->owner, VM_STAT_pgpgout, VM_PAGE_SIZE >> 10);
-	m->clock += m->cfg.cost_swap_out;
-	return 0;
+	rc = vm_pager_swap_store(m, f->index, pfn);
+	if (rc && fresh)
+		vm_pager_detach(m, pfn);
+	return rc;
 }
 
 int
@@ -226,6 +216,8 @@ vm_pager_clean(struct vm_machine *m, uint64_t pfn)
 		return 0;
 	if (f->use == VM_FRAME_FILE)
 		rc = vm_file_pageout(m, (struct vm_file *)f->obj, pfn);
+	else if (f->obj && f->obj->kind == VM_POBJ_SHMEM)
+		rc = vm_shmem_pageout(m, (struct vm_file *)f->obj, pfn);
 	else
 		rc = pager_swapout(m, pfn);
 	if (rc)
@@ -276,8 +268,55 @@ vm_pager_keeps(struct vm_machine *m, uint64_t pfn)
 
 	if (f->use == VM_FRAME_FILE)
 		return true;
+	if (f->obj && f->obj->kind == VM_POBJ_SHMEM)
+		return ((struct vm_file *)f->obj)->refs > 0;
 	return f->obj && f->obj->kind == VM_POBJ_SWAP &&
 	       vm_swap_count(m->swap, f->index) > 1;
+}
+
+int64_t
+vm_pager_swap_alloc(struct vm_machine *m)
+{
+	int64_t slot = m->swap ? vm_swap_alloc(m->swap) : -ENOMEM;
+
+	return slot < 0 ? -ENOMEM : slot;
+}
+
+void
+vm_pager_swap_release(struct vm_machine *m, uint64_t slot)
+{
+	vm_swap_free(m->swap, slot);
+}
+
+int
+vm_pager_swap_store(struct vm_machine *m, uint64_t slot, uint64_t pfn)
+{
+	int rc = vm_swap_write(m->swap, slot, vm_phys_ptr(&m->phys, pfn));
+	struct vm_frame *f = F(m, pfn);
+
+	if (rc) {
+		vm_log(&m->log, VM_LOG_ERR, "swap: write of pfn %llu failed: %s",
+		       (unsigned long long)pfn, strerror(-rc));
+		return rc == -ENOSPC ? -ENOMEM : -EIO;
+	}
+	vm_count(m, f->owner, VM_STAT_pswpout, 1);
+	vm_count(m, f->owner, VM_STAT_pgpgout, VM_PAGE_SIZE >> 10);
+	m->clock += m->cfg.cost_swap_out;
+	return 0;
+}
+
+int
+vm_pager_swap_load(struct vm_machine *m, uint64_t slot, uint64_t pfn,
+		   struct vm_proc *owner)
+{
+	int rc = vm_swap_read(m->swap, slot, vm_phys_ptr(&m->phys, pfn));
+
+	if (rc)
+		return rc == -ENOMEM ? rc : -EIO;
+	vm_count(m, owner, VM_STAT_pswpin, 1);
+	vm_count(m, owner, VM_STAT_pgpgin, VM_PAGE_SIZE >> 10);
+	m->clock += m->cfg.cost_major_fault;
+	return 0;
 }
 
 int

@@ -49,12 +49,15 @@ probe_fill(struct vm_machine *m, const struct vm_vma *a, uint64_t va)
 {
 	uint64_t index = a->pgoff + ((va - a->start) >> VM_PAGE_SHIFT);
 
-	if (!(a->flags & VM_VMA_FILE))
+	if (!a->file)
 		return VM_XLATE_ZERO;
 	if (index >= vm_file_pages(a->file))
 		return VM_XLATE_EOF;
-	return vm_pager_find(m, &a->file->obj, index) >= 0 ? VM_XLATE_CACHED
-							    : VM_XLATE_READ;
+	if (vm_pager_find(m, &a->file->obj, index) >= 0)
+		return VM_XLATE_CACHED;
+	if (a->file->obj.kind == VM_POBJ_SHMEM)
+		return a->file->slots[index] ? VM_XLATE_READ : VM_XLATE_ZERO;
+	return VM_XLATE_READ;
 }
 
 /* The outcome of the walk, from the last entry it reached. */

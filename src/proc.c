@@ -248,6 +248,11 @@ vm_proc_fork(struct vm_machine *m, struct vm_proc *parent,
 	rc = proc_new(m, parent, &c.child);
 	if (rc)
 		return rc;
+	if (parent->state == VM_PROC_ZOMBIE) {
+		/* the child's root cost the parent its life (OOM) */
+		vm_proc_reap(m, c.child);
+		return -ENOMEM;
+	}
 	memcpy(c.child->comm, parent->comm, VM_COMM_LEN);
 	c.child->pid = ++m->last_pid;
 	c.child->ppid = parent->pid;

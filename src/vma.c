@@ -2,9 +2,10 @@
  * vma.c - the sorted array of a process's regions.
  *
  * Invariants: v[0..n) sorted by start, disjoint, each non-empty and page
- * aligned; two neighbours that touch are never both mergeable (anonymous,
- * private or shared alike, same prot and flags): they would have been
- * merged.  Stack and heap regions keep their own identity (never merged),
+ * aligned; two neighbours that touch are never both mergeable (private
+ * anonymous, same prot and flags): they would have been merged.  Regions
+ * with an object (a file, or the shmem of shared anonymous memory) are
+ * never merged.  Stack and heap regions keep their own identity (never merged),
  * as their labels in maps depend on it.
  */
 #include <config.h>
@@ -105,7 +106,8 @@ vma_mergeable(const struct vm_vma *a, const struct vm_vma *b)
 	unsigned keep = VM_VMA_STACK | VM_VMA_HEAP | VM_VMA_FILE;
 
 	return a->end == b->start && a->prot == b->prot &&
-	       a->flags == b->flags && !(a->flags & keep);
+	       a->flags == b->flags && !(a->flags & keep) && !a->file &&
+	       !b->file;
 }
 
 /* Merges v[i] with v[i + 1] when they allow it. */
@@ -157,7 +159,7 @@ vma_split(struct vm_vmas *vs, uint64_t addr)
 	vs->n++;
 	a = &vs->v[i];
 	a[1].start = addr;
-	if (a->flags & VM_VMA_FILE)
+	if (a->file)
 		a[1].pgoff = a->pgoff + ((addr - a->start) >> VM_PAGE_SHIFT);
 	a->end = addr;
 	vma_hold(a);

@@ -45,7 +45,29 @@ struct vm_file {
 	unsigned refs;		/* mappings and open handles */
 	char *path;		/* its name under files/, for maps */
 	struct vm_file *next;	/* the machine's list */
+	/* VM_POBJ_SHMEM: no host file (fd -1), not on the list */
+	struct vm_machine *m;	/* to free it at its last reference */
+	uint64_t *slots;	/* the swap slot of each page, 0 = none */
 };
+
+/*
+ * The memory of a new shared anonymous region of pages pages (Linux's
+ * shmem object): its pages are zeros until written, shared by every
+ * mapping of it, swapped out to slots of its own.  Returns 0 with *out
+ * holding one reference, or -ENOMEM.  The last vm_file_put frees its
+ * unmapped pages and its slots at once, and the object with its last
+ * page.
+ */
+int vm_shmem_create(struct vm_machine *m, uint64_t pages,
+		    struct vm_file **out);
+
+/* Pager hooks for shmem: page index read back from its slot (or zeros)
+ * into a new anonymous frame, attached; written to its slot; a frame of
+ * it was freed. */
+int vm_shmem_pagein(struct vm_machine *m, struct vm_file *f, uint64_t index,
+		    struct vm_proc *owner, uint64_t *pfn, bool *major);
+int vm_shmem_pageout(struct vm_machine *m, struct vm_file *f, uint64_t pfn);
+void vm_shmem_detached(struct vm_machine *m, struct vm_file *f);
 
 /*
  * Opens path (relative to the machine's files/ directory; no "..", no
@@ -67,8 +89,9 @@ int vm_file_adopt(struct vm_machine *m, int fd, const char *path,
 struct vm_file *vm_file_find(struct vm_machine *m, uint64_t dev,
 			     uint64_t ino);
 
-/* One more reference / one less.  An object left with none stays known
- * (with its cached pages) until vm_pagecache_drop or the machine's end. */
+/* One more reference / one less.  A file left with none stays known
+ * (with its cached pages) until vm_pagecache_drop or the machine's end;
+ * shmem goes at once (see vm_shmem_create). */
 void vm_file_hold(struct vm_file *f);
 void vm_file_put(struct vm_file *f);
 

@@ -34,6 +34,12 @@
  * one back to the file, never to swap, and eviction leaves empty PTEs
  * (the next fault finds the page in the page cache or reads the file).
  *
+ * Shared anonymous memory is an object too (Linux's shmem): its pages are
+ * anonymous frames attached to it, shared by every process that maps the
+ * region (across fork), kept while it lives even when no PTE maps them;
+ * clean writes a dirty one to a swap slot the object remembers for that
+ * page, and eviction leaves empty PTEs (the next fault reads it back).
+ *
  * Locking: none inside; the machine lock covers every call.
  */
 #ifndef VMLAB_PAGER_H
@@ -51,6 +57,9 @@ struct vm_swap_info;
 enum vm_pobj_kind {
 	VM_POBJ_SWAP = 1, /* the swap device: index = slot */
 	VM_POBJ_FILE,	  /* a file: index = page; a struct vm_file */
+	VM_POBJ_SHMEM,	  /* a shared anonymous region's memory: index =
+			     page of the region; a struct vm_file with no
+			     host file, whose pages go to swap */
 };
 
 /* The part of a pager object the pager sees; embedded first in the
@@ -140,6 +149,15 @@ vm_pager_in_swapcache(const struct vm_machine *m, const struct vm_pobj *obj)
 	(void)m;
 	return obj && obj->kind == VM_POBJ_SWAP;
 }
+
+/* Slots for objects that keep their own (shmem): take one (-ENOMEM when
+ * there is no swap or it is full), let one go, write frame pfn to it,
+ * read it into frame pfn (counted as swap I/O, as swap-ins and outs). */
+int64_t vm_pager_swap_alloc(struct vm_machine *m);
+void vm_pager_swap_release(struct vm_machine *m, uint64_t slot);
+int vm_pager_swap_store(struct vm_machine *m, uint64_t slot, uint64_t pfn);
+int vm_pager_swap_load(struct vm_machine *m, uint64_t slot, uint64_t pfn,
+		       struct vm_proc *owner);
 
 /* For observers: a slot's bytes as stored (swap/N), the store's figures,
  * and iteration over used slots.  Change nothing simulated. */

@@ -25,18 +25,15 @@
  * bytes (zeros past the end).  Every step stays inside the window, so the
  * model is complete: it says where an automatic mmap lands, which
  * accesses must succeed, may succeed or must fail, and what every read
- * returns.  Where a page's bytes are (Linux's semantics, but for shared
- * anonymous memory):
+ * returns.  Where a page's bytes are (Linux's semantics):
  *
  *   private anonymous   its own, zeros at first and after dontneed;
  *                       a fork gives the child a copy of them
- *   shared anonymous    its own, or an object's shared with the processes
- *                       it was forked to or from: vmlab shares the frame
- *                       or slot a page had at the fork, not a shmem
- *                       object, so a page populated at the fork stays
- *                       shared until one side unmaps it, drops it or
- *                       dies; one faulted in after it, or dropped, is
- *                       its own (Linux would still share it)
+ *   shared anonymous    an object's (Linux's shmem) shared with every
+ *                       process it was forked to or from, faulted in
+ *                       before the fork or after; dontneed keeps its
+ *                       bytes; it stops being shared only when a side
+ *                       unmaps it or dies
  *   shared file         the file's: write(2), truncate and every shared
  *                       mapping see the same bytes
  *   private file        the file's current bytes until the process
@@ -45,10 +42,7 @@
  *                       a private copy; truncation takes copies past the
  *                       new end away too
  *
- * Whether a page of a shared anonymous region was populated at a fork is
- * read from the parent's PTE (a page never written may have been dropped
- * by reclaim: that is its choice, not the model's).  A store through a
- * shared mapping into the last page of a file past its end is never
+ * A store through a shared mapping into the last page of a file past its end is never
  * drawn: what it leaves there is not specified (Linux zeroes it at
  * write-back).  What the regions and the files say of an access to a
  * page (fault.c, mmu.c):
@@ -544,18 +538,20 @@ model_map(struct model *md, struct mproc *mp, int pg, int n, int prot,
 	}
 }
 
-/* dontneed: anonymous pages read as zeros again (a shared one is the
- * process's own from now on); a private file page shows the file again. */
+/* dontneed: private anonymous pages read as zeros again; a private file
+ * page shows the file again; shared pages (shmem, files) keep their
+ * bytes, as Linux reads them back from the object. */
 static void
 model_dontneed(struct model *md, struct mproc *mp, int pg, int n)
 {
 	for (int i = pg; i < pg + n; i++) {
 		struct mpage *g = &mp->pg[i];
 
-		obj_leave(md, mp, i);
 		g->copied = false;
-		if (g->backing != B_FILE)
-			memset(mp->mem[i], 0, PG);
+		if (g->backing == B_SHARED || g->backing == B_FILE)
+			continue; /* shmem and files keep the bytes */
+		obj_leave(md, mp, i);
+		memset(mp->mem[i], 0, PG);
 	}
 }
 
@@ -946,6 +942,32 @@ check_kernel(struct model *md, uint64_t tbl, int level)
  * (check_present() has seen that a present one maps the file's page,
  * check_file() sees to the file's bytes).  A private copy is never
  * lost. */
+/* A shared anonymous page no PTE of mp maps: its region's shmem object
+ * has it in a frame, in a slot, or nowhere (zeros). */
+static const uint8_t *
+shmem_now(struct model *md, struct mproc *mp, int i)
+{
+	const struct vm_vma *a = vm_vma_find(&mp->p->vmas, page_va(i));
+	uint64_t index, slot;
+	int64_t pfn;
+	int rc;
+
+	model_assert(md, a && a->file && a->file->obj.kind == VM_POBJ_SHMEM,
+		     "pid %d: shared %#" PRIx64 " has no shmem object",
+		     mp->p->pid, page_va(i));
+	index = a->pgoff + ((page_va(i) - a->start) >> 12);
+	pfn = vm_pager_find(md->m, &a->file->obj, index);
+	if (pfn >= 0)
+		return vm_phys_ptr(&md->m->phys, (uint64_t)pfn);
+	slot = a->file->slots[index];
+	if (!slot)
+		return zeros;
+	rc = vm_swap_read(md->m->swap, slot, md->page);
+	model_assert(md, rc == 0, "swap read of shmem slot %" PRIu64
+		     " gave %d", slot, rc);
+	return md->page;
+}
+
 static const uint8_t *
 page_now(struct model *md, struct mproc *mp, int i)
 {
@@ -957,6 +979,8 @@ page_now(struct model *md, struct mproc *mp, int i)
 		return NULL;
 	if (pte & VM_PTE_P)
 		return vm_phys_ptr(&md->m->phys, VM_PTE2PFN(pte));
+	if (!pte && mp->pg[i].backing == B_SHARED)
+		return shmem_now(md, mp, i);
 	if (!pte) {
 		model_assert(md,
 			     mp->pg[i].backing != B_PRIVATE ||
@@ -1057,6 +1081,17 @@ check_anon(struct model *md, uint64_t pfn, const struct vm_frame *f)
 			     "pfn %" PRIu64 ": clean, no swap copy, and not "
 			     "all zeros",
 			     pfn);
+		return;
+	}
+	if (f->obj->kind == VM_POBJ_SHMEM) {
+		const struct vm_file *sh = (const struct vm_file *)f->obj;
+
+		model_assert(md, sh->refs && f->index < vm_file_pages(sh) &&
+				     vm_pager_find(m, f->obj, f->index) ==
+					     (int64_t)pfn,
+			     "pfn %" PRIu64 ": shmem page %" PRIu64
+			     " of a dead object, or not in the index",
+			     pfn, f->index);
 		return;
 	}
 	model_assert(md, f->obj == &m->pager.swap && f->index >= 1 &&
@@ -1293,7 +1328,9 @@ check_alone(struct model *md, struct mproc *mp, int i, vm_pte_t pte)
 		slot = VM_SWP_SLOT(pte);
 		pfn = vm_pager_find(m, &m->pager.swap, slot);
 		want_refs = 1 + (pfn >= 0);
-	} else if (vm_phys_frame(&m->phys, (uint64_t)pfn)->obj) {
+	} else if (vm_phys_frame(&m->phys, (uint64_t)pfn)->obj &&
+		   vm_phys_frame(&m->phys, (uint64_t)pfn)->obj->kind ==
+			   VM_POBJ_SWAP) {
 		slot = vm_phys_frame(&m->phys, (uint64_t)pfn)->index;
 		want_refs = 1;
 	}
@@ -1330,10 +1367,8 @@ check_shared(struct model *md)
 				continue;
 			}
 			o = &md->obj[g->obj];
-			model_assert(md, pte,
-				     "pid %d: shared %#" PRIx64 " lost its "
-				     "frame, others still share it",
-				     mp->p->pid, page_va(i));
+			if (!pte)
+				continue; /* in the shmem object, not here */
 			if (o->id == NEVER)
 				o->id = pte_reach(md->m, pte);
 			model_assert(md, o->id == pte_reach(md->m, pte),
@@ -1527,6 +1562,37 @@ check_procs(struct model *md)
 }
 
 /* Everything, after every step. */
+/* The slots the shmem objects of live regions hold, one reference each;
+ * every object counted once (regions of it may be in several
+ * processes: one object is marked by the first that meets it). */
+static void
+count_shmem_slots(struct model *md)
+{
+	const struct vm_file *seen[MODEL_PROCS * MODEL_PAGES];
+	unsigned nseen = 0;
+
+	for (int k = 0; k < MODEL_PROCS; k++) {
+		struct mproc *mp = &md->proc[k];
+
+		for (size_t i = 0; mp->p && !mp->dead && i < mp->p->vmas.n;
+		     i++) {
+			const struct vm_file *f = mp->p->vmas.v[i].file;
+			bool known = false;
+
+			if (!f || f->obj.kind != VM_POBJ_SHMEM)
+				continue;
+			for (unsigned j = 0; j < nseen; j++)
+				known |= seen[j] == f;
+			if (known || nseen == sizeof(seen) / sizeof(seen[0]))
+				continue;
+			seen[nseen++] = f;
+			for (uint64_t pg = 0; pg < vm_file_pages(f); pg++)
+				if (f->slots[pg])
+					md->slot_refs[f->slots[pg]]++;
+		}
+	}
+}
+
 static void
 model_check(struct model *md)
 {
@@ -1544,6 +1610,7 @@ model_check(struct model *md)
 		if (md->proc[i].p)
 			check_space(md, &md->proc[i]);
 	check_frames(md);
+	count_shmem_slots(md);
 	check_index(md);
 	for (int i = 0; i < MODEL_PROCS; i++)
 		if (md->proc[i].p)
@@ -1711,9 +1778,8 @@ op_spawn(struct model *md)
 		model_reset(md, mp, p);
 }
 
-/* The child c of mp, just forked: a copy of it, sharing each shared
- * anonymous page the parent had populated (its PTE and the child's are
- * both empty or both not). */
+/* The child c of mp, just forked: a copy of it, sharing every shared
+ * anonymous page (its PTE and the child's are both empty or both not). */
 static void
 model_fork(struct model *md, struct mproc *mp, struct mproc *c)
 {
@@ -1731,8 +1797,7 @@ model_fork(struct model *md, struct mproc *mp, struct mproc *c)
 			     "shared %#" PRIx64 ": PTE %#" PRIx64 " in the "
 			     "parent, %#" PRIx64 " in the child",
 			     page_va(i), pp, cp);
-		if (pp || mp->pg[i].obj >= 0)
-			obj_link(md, mp, c, i);
+		obj_link(md, mp, c, i); /* shmem: every page, faulted or not */
 	}
 }
 
