@@ -253,7 +253,8 @@ vm_vmas_copy(struct vm_vmas *dst, const struct vm_vmas *src)
 	vm_vmas_init(dst);
 	if (vma_reserve(dst, src->n ? src->n : 1))
 		return -ENOMEM;
-	memcpy(dst->v, src->v, src->n * sizeof(src->v[0]));
+	if (src->n)
+		memcpy(dst->v, src->v, src->n * sizeof(src->v[0]));
 	dst->n = src->n;
 	for (size_t i = 0; i < dst->n; i++)
 		vma_hold(&dst->v[i]);
