@@ -29,7 +29,6 @@
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 #include "vmlab/reclaim.h"
-#include "vmlab/swap.h"
 
 /* Allocates one kernel frame; machine creation cannot fail half-way
  * through this because the frames were just mapped and are all free. */
@@ -85,20 +84,6 @@ kernel_build(struct vm_machine *m)
 		kernel_fill(m, pfn, i);
 		m->kernel_pfn[i] = pfn;
 	}
-}
-
-static int
-machine_swap_open(struct vm_machine *m)
-{
-	struct vm_swap_opts o = {
-		.nslots = m->cfg.swap_pages,
-		.mapsize = m->cfg.swap_mapsize,
-		.log = &m->log,
-	};
-
-	if (!m->cfg.swap_pages)
-		return 0;
-	return vm_swap_open(m->cfg.state_dir, &o, &m->swap);
 }
 
 /* Opens the files/ directory, when there is one. */
@@ -157,13 +142,10 @@ vm_machine_create(const struct vm_config *c, const struct vm_log *log,
 	rc = vm_reclaim_init(m);
 	if (rc)
 		goto err_tlb;
-	rc = vm_pager_init(m);
-	if (rc)
-		goto err_reclaim;
 	rc = machine_files_open(m);
 	if (rc)
-		goto err_pager;
-	rc = machine_swap_open(m);
+		goto err_files;
+	rc = vm_pager_init(m);
 	if (rc)
 		goto err_files;
 	m->asid_used[0] = 1; /* ASID 0 means "untagged" */
@@ -172,9 +154,6 @@ vm_machine_create(const struct vm_config *c, const struct vm_log *log,
 
 err_files:
 	vm_pagecache_fini(m);
-err_pager:
-	vm_pager_fini(m);
-err_reclaim:
 	vm_reclaim_fini(m);
 err_tlb:
 	vm_tlb_fini(&m->cpu.tlb);
@@ -195,7 +174,6 @@ vm_machine_destroy(struct vm_machine *m)
 	while (m->procs)
 		vm_proc_reap(m, m->procs);
 	vm_pagecache_fini(m);
-	vm_swap_close(m->swap);
 	vm_pager_fini(m);
 	vm_reclaim_fini(m);
 	vm_tlb_fini(&m->cpu.tlb);

@@ -42,11 +42,27 @@ pager_hash(const struct vm_pager *pg, const struct vm_pobj *obj,
 	return h & pg->mask;
 }
 
+/* Opens the swap store in the state directory, when there is swap. */
+static int
+pager_swap_open(struct vm_machine *m)
+{
+	struct vm_swap_opts o = {
+		.nslots = m->cfg.swap_pages,
+		.mapsize = m->cfg.swap_mapsize,
+		.log = &m->log,
+	};
+
+	if (!m->cfg.swap_pages)
+		return 0;
+	return vm_swap_open(m->cfg.state_dir, &o, &m->swap);
+}
+
 int
 vm_pager_init(struct vm_machine *m)
 {
 	struct vm_pager *pg = &m->pager;
 	uint64_t n = 1;
+	int rc;
 
 	while (n < m->phys.nframes)
 		n <<= 1;
@@ -57,12 +73,19 @@ vm_pager_init(struct vm_machine *m)
 	pg->mask = n - 1;
 	pg->swap.kind = VM_POBJ_SWAP;
 	pg->swap.nrpages = 0;
-	return 0;
+	rc = pager_swap_open(m);
+	if (rc) {
+		free(pg->bucket);
+		pg->bucket = NULL;
+	}
+	return rc;
 }
 
 void
 vm_pager_fini(struct vm_machine *m)
 {
+	vm_swap_close(m->swap);
+	m->swap = NULL;
 	free(m->pager.bucket);
 	m->pager.bucket = NULL;
 }

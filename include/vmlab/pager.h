@@ -75,7 +75,10 @@ struct vm_pager {
 	uint64_t mask;	     /* buckets - 1, a power of two less one */
 };
 
-/* Sets up the index for the machine's frames.  0 or -ENOMEM. */
+/* Sets up the index for the machine's frames and opens the swap store
+ * (when cfg.swap_pages > 0).  0, -ENOMEM, or the store's error (swap.h:
+ * -EBUSY when another machine holds the state directory).  fini writes
+ * the store's buffered pages and closes it. */
 int vm_pager_init(struct vm_machine *m);
 void vm_pager_fini(struct vm_machine *m);
 
