@@ -56,4 +56,25 @@ grep -q "pid 1: user read at 0x20000000 refused: no mapping" "$MNT/log" ||
 # 7 demand-zero faults, counted in vmstat
 expect_eq "$(vmstat demand_zero)" 7 "demand_zero"
 [ "$(vmstat prot_fault)" -ge 2 ] || fail "prot_fault not counted"
+
+# an unaligned 100-byte read across two pages of a process limited to one
+# frame: nothing may be pinned that starves it; no one is killed and the
+# read is whole
+by=$(lab_spawn bystander)
+echo "mmap 0x10000000 64K rw- populate" >"$MNT/$by/ctl" || fail "bystander"
+lim=$(lab_spawn limited)
+echo "mmap 0x30000000 8K rw-" >"$MNT/$lim/ctl" || fail "mmap limited"
+printf L | dd of="$MNT/$lim/mem" bs=1 seek=$((0x30000fce)) conv=notrunc \
+	2>/dev/null
+printf R | dd of="$MNT/$lim/mem" bs=1 seek=$((0x30001000)) conv=notrunc \
+	2>/dev/null
+echo 1 >"$MNT/$lim/limit" || fail "limit 1"
+dd if="$MNT/$lim/mem" bs=100 count=1 iflag=skip_bytes skip=$((0x30000fce)) \
+	of="$T/spans" 2>/dev/null || fail "the read across two pages failed"
+expect_eq "$(wc -c <"$T/spans")" 100 "bytes of the read across two pages"
+expect_eq "$(head -c 1 "$T/spans")" L "its first byte"
+expect_eq "$(dd if="$T/spans" bs=1 skip=50 count=1 2>/dev/null)" R \
+	"its byte on the second page"
+expect_eq "$(vmstat oom_kill)" 0 "OOM kills of the read across pages"
+grep -q '^State:.*R' "$MNT/$by/status" || fail "the bystander was killed"
 exit 0
