@@ -96,9 +96,10 @@ frame_shmem(const struct vm_machine *m, const struct vm_frame *f)
 	if (f->use != VM_FRAME_ANON || !f->rmap)
 		return false;
 	r = &m->phys.rmap[f->rmap];
-	if (!r->proc || r->proc->state == VM_PROC_ZOMBIE)
+	if (!vm_rmap_proc(&m->phys, r) ||
+	    vm_rmap_proc(&m->phys, r)->state == VM_PROC_ZOMBIE)
 		return false;
-	a = vm_vma_find(&r->proc->vmas, r->va);
+	a = vm_vma_find(&vm_rmap_proc(&m->phys, r)->vmas, r->va);
 	return a && (a->flags & VM_VMA_SHARED) && !(a->flags & VM_VMA_FILE);
 }
 

@@ -61,6 +61,7 @@ vm_phys_fini(struct vm_phys *ph)
 		munmap(ph->mem, ph->size);
 	free(ph->frames);
 	free(ph->rmap);
+	free(ph->mapper);
 	memset(ph, 0, sizeof(*ph));
 }
 
@@ -103,6 +104,37 @@ vm_phys_free(struct vm_phys *ph, uint64_t pfn)
 }
 
 int
+vm_phys_mapper_add(struct vm_phys *ph, struct vm_proc *p, uint32_t *who)
+{
+	uint32_t i = 1;
+
+	while (i < ph->mapper_cap && ph->mapper[i])
+		i++;
+	if (i >= ph->mapper_cap) {
+		uint32_t cap = ph->mapper_cap ? ph->mapper_cap * 2 : 64;
+		struct vm_proc **n = realloc(ph->mapper, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		memset(n + ph->mapper_cap, 0,
+		       (cap - ph->mapper_cap) * sizeof(*n));
+		ph->mapper = n;
+		ph->mapper_cap = cap;
+		i = i ? i : 1;
+	}
+	ph->mapper[i] = p;
+	*who = i;
+	return 0;
+}
+
+void
+vm_phys_mapper_del(struct vm_phys *ph, uint32_t who)
+{
+	if (who && who < ph->mapper_cap)
+		ph->mapper[who] = NULL;
+}
+
+int
 vm_rmap_grow(struct vm_phys *ph)
 {
 	uint32_t cap = ph->rmap_cap ? ph->rmap_cap * 2 : 1024;
@@ -129,7 +161,7 @@ vm_rmap_del(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
 	while (*link) {
 		struct vm_rmap *r = &ph->rmap[*link];
 
-		if (r->proc == p && r->va == va) {
+		if (r->who == vm_proc_mapper(p) && r->va == va) {
 			uint32_t i = *link;
 
 			*link = r->next;
@@ -152,7 +184,7 @@ vm_rmap_each(struct vm_phys *ph, uint64_t pfn,
 	while (i) {
 		/* read the link first: fn may remove this entry */
 		uint32_t next = ph->rmap[i].next;
-		int rc = fn(ctx, ph->rmap[i].proc, ph->rmap[i].va);
+		int rc = fn(ctx, ph->mapper[ph->rmap[i].who], ph->rmap[i].va);
 
 		if (rc)
 			return rc;

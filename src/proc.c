@@ -92,9 +92,12 @@ proc_new(struct vm_machine *m, const struct vm_proc *parent,
 	if (!p)
 		return -ENOMEM;
 	vm_vmas_init(&p->vmas);
-	rc = vm_tlb_asid_get(m, p);
+	rc = vm_phys_mapper_add(&m->phys, p, &p->mapper);
 	if (rc)
 		goto err_free;
+	rc = vm_tlb_asid_get(m, p);
+	if (rc)
+		goto err_mapper;
 	rc = proc_root(m, p);
 	if (rc)
 		goto err_asid;
@@ -111,6 +114,8 @@ err_root:
 	vm_frame_free(m, p->cr3);
 err_asid:
 	m->asid_used[p->asid] = p->asid ? 0 : 1;
+err_mapper:
+	vm_phys_mapper_del(&m->phys, p->mapper);
 err_free:
 	vm_vmas_fini(&p->vmas);
 	free(p);
@@ -316,6 +321,7 @@ vm_proc_reap(struct vm_machine *m, struct vm_proc *p)
 		link = &(*link)->next;
 	if (*link)
 		*link = p->next;
+	vm_phys_mapper_del(&m->phys, p->mapper);
 	free(p);
 }
 

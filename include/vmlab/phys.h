@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "vmlab/pt.h"
+#include "vmlab/proc.h"
 
 #define VM_PFN_NONE UINT32_MAX
 
@@ -51,9 +52,11 @@ enum vm_frame_flags {
 struct vm_proc;
 struct vm_pobj;
 
+/* One mapping of a frame: 16 bytes, so that a fork, which makes one for
+ * every page it shares, moves as little memory as it can. */
 struct vm_rmap {
-	struct vm_proc *proc;
 	uint64_t va;
+	uint32_t who;  /* the mapper's number: vm_phys.mapper[who] */
 	uint32_t next; /* index of the next entry, 0 = end */
 };
 
@@ -93,6 +96,8 @@ struct vm_phys {
 	struct vm_rmap *rmap; /* pool; entry 0 unused */
 	uint32_t rmap_cap;
 	uint32_t rmap_free; /* free chain in the pool, 0 = none */
+	struct vm_proc **mapper; /* by number; [0] unused, NULL = free */
+	uint32_t mapper_cap;
 };
 
 /*
@@ -129,6 +134,22 @@ vm_phys_frame(const struct vm_phys *ph, uint64_t pfn)
 }
 
 /*
+ * Gives p a mapper number for the reverse map (stored in p by the
+ * caller); 0 or -ENOMEM.  vm_phys_mapper_del frees the number of a
+ * process that maps nothing any more.
+ */
+int vm_phys_mapper_add(struct vm_phys *ph, struct vm_proc *p,
+		       uint32_t *who);
+void vm_phys_mapper_del(struct vm_phys *ph, uint32_t who);
+
+/* The process of rmap entry r. */
+static inline struct vm_proc *
+vm_rmap_proc(const struct vm_phys *ph, const struct vm_rmap *r)
+{
+	return ph->mapper[r->who];
+}
+
+/*
  * Doubles the rmap pool (the first call makes 1024 entries) and chains the
  * new entries onto its free list.  0, or -ENOMEM with the pool unchanged.
  * Only vm_rmap_add calls it, when the free list is empty.
@@ -150,8 +171,8 @@ vm_rmap_add(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
 		return -ENOMEM;
 	i = ph->rmap_free;
 	ph->rmap_free = ph->rmap[i].next;
-	ph->rmap[i].proc = p;
 	ph->rmap[i].va = va;
+	ph->rmap[i].who = vm_proc_mapper(p);
 	ph->rmap[i].next = f->rmap;
 	f->rmap = i;
 	f->mapcount++;

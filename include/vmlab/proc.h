@@ -46,8 +46,16 @@ struct vm_proc {
 	uint64_t limit;		/* charged frames allowed, 0 = no limit */
 	uint64_t start_time;	/* simulated clock at spawn */
 	uint64_t start_stack;	/* top of the initial stack */
+	uint32_t mapper;	/* its number in the frames' reverse map */
 	struct vm_proc *next;
 };
+
+/* p's number in the frames' reverse map (phys.h). */
+static inline uint32_t
+vm_proc_mapper(const struct vm_proc *p)
+{
+	return p->mapper;
+}
 
 /*
  * Creates a process named comm (NULL: "proc"; longer names are cut to 15

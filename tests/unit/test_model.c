@@ -725,7 +725,8 @@ rmap_has(struct vm_machine *m, uint64_t pfn, const struct vm_proc *p,
 	uint32_t r = vm_phys_frame(&m->phys, pfn)->rmap;
 
 	for (uint32_t n = 0; r && n < m->phys.rmap_cap; n++) {
-		if (m->phys.rmap[r].proc == p && m->phys.rmap[r].va == va)
+		if (vm_rmap_proc(&m->phys, &m->phys.rmap[r]) == p &&
+		    m->phys.rmap[r].va == va)
 			return true;
 		r = m->phys.rmap[r].next;
 	}
@@ -742,7 +743,8 @@ frame_dirty(struct vm_machine *m, uint64_t pfn)
 	if (f->flags & VM_FF_DIRTY)
 		return true;
 	for (uint32_t r = f->rmap; r; r = m->phys.rmap[r].next)
-		if (t_pte(m, m->phys.rmap[r].proc, m->phys.rmap[r].va) &
+		if (t_pte(m, vm_rmap_proc(&m->phys, &m->phys.rmap[r]),
+			  m->phys.rmap[r].va) &
 		    VM_PTE_D)
 			return true;
 	return false;
@@ -1141,7 +1143,7 @@ check_data(struct model *md, uint64_t pfn, const struct vm_frame *f)
 		owner->owned++;
 	for (uint32_t r = f->rmap; r; r = m->phys.rmap[r].next) {
 		const struct vm_rmap *e = &m->phys.rmap[r];
-		struct mproc *mp = model_find(md, e->proc);
+		struct mproc *mp = model_find(md, vm_rmap_proc(&m->phys, e));
 		vm_pte_t pte;
 
 		model_assert(md, ++len <= f->mapcount,
