@@ -174,32 +174,39 @@ fork_table(struct fork_ctx *c, uint64_t ptbl, uint64_t ctbl, uint64_t va)
 	struct vm_machine *m = c->m;
 	vm_pte_t *src = vm_pt_table(m, ptbl), *dst = vm_pt_table(m, ctbl);
 	const struct vm_vma *a = NULL;
+	unsigned stored = 0;
+	int rc = 0;
 
+	/* the child's table is new and empty: its entries are stored here
+	 * directly and counted once, at the end (what vm_pt_store keeps) */
 	for (unsigned i = 0; i < VM_PTES_PER_TABLE; i++) {
 		uint64_t at = va + ((uint64_t)i << VM_PAGE_SHIFT), pfn;
-		vm_pte_t val;
 
 		if (!src[i])
 			continue;
 		if (!(src[i] & VM_PTE_P)) {
 			vm_pager_dup_slot(m, VM_SWP_SLOT(src[i]));
-			vm_pt_store(m, ctbl, &dst[i], src[i]);
+			dst[i] = src[i];
+			stored++;
 			c->child->swapents++;
 			continue;
 		}
 		if (!a || at >= a->end)
 			a = vm_vma_find(&c->parent->vmas, at);
 		pfn = VM_PTE2PFN(src[i]);
-		if (vm_rmap_add(&m->phys, pfn, c->child, at))
-			return -ENOMEM;
-		val = fork_present(c, &src[i], a && (a->flags & VM_VMA_SHARED));
-		vm_pt_store(m, ctbl, &dst[i], val);
+		if (vm_rmap_add(&m->phys, pfn, c->child, at)) {
+			rc = -ENOMEM;
+			break;
+		}
+		dst[i] = fork_present(c, &src[i], a && (a->flags & VM_VMA_SHARED));
+		stored++;
 		if (vm_phys_frame(&m->phys, pfn)->use == VM_FRAME_FILE)
 			c->child->rss_file++;
 		else
 			c->child->rss_anon++;
 	}
-	return 0;
+	vm_phys_frame(&m->phys, ctbl)->nent += (uint16_t)stored;
+	return rc;
 }
 
 /* Copies the parent's subtree under table tbl (level l, mapping va
