@@ -611,18 +611,13 @@ file_clean_all(struct vm_machine *m, struct vm_file *f)
 	return first;
 }
 
-int
-vm_file_sync_range(struct vm_machine *m, struct vm_file *f, uint64_t first,
-		   uint64_t end)
+/* Cleans the cached pages [first, end) of f, looked up by index. */
+static int
+file_clean_pages(struct vm_machine *m, struct vm_file *f, uint64_t first,
+		 uint64_t end)
 {
 	int rc = 0;
 
-	if (end > vm_file_pages(f))
-		end = vm_file_pages(f);
-	if (first >= end)
-		return 0;
-	if (end - first > m->phys.nframes)
-		return vm_file_sync(m, f); /* cheaper over the frame table */
 	for (uint64_t i = first; i < end; i++) {
 		int64_t pfn = vm_pager_find(m, &f->obj, i);
 		int e = pfn < 0 ? 0 : vm_pager_clean(m, (uint64_t)pfn);
@@ -630,15 +625,35 @@ vm_file_sync_range(struct vm_machine *m, struct vm_file *f, uint64_t first,
 		if (e && !rc)
 			rc = e;
 	}
+	return rc;
+}
+
+int
+vm_file_sync_range(struct vm_machine *m, struct vm_file *f, uint64_t first,
+		   uint64_t end)
+{
+	int rc;
+
+	if (end > vm_file_pages(f))
+		end = vm_file_pages(f);
+	if (first >= end)
+		return 0;
+	if (end - first > m->phys.nframes)
+		return vm_file_sync(m, f); /* cheaper over the frame table */
+	rc = file_clean_pages(m, f, first, end);
 	if (fdatasync(f->fd) < 0 && !rc && errno != EINVAL)
 		rc = -EIO;
 	return rc;
 }
 
+/* Writes back every dirty page of f: by index for a file of fewer pages
+ * than the machine has frames, else over the frame table. */
 int
 vm_file_sync(struct vm_machine *m, struct vm_file *f)
 {
-	int rc = file_clean_all(m, f);
+	int rc = vm_file_pages(f) <= m->phys.nframes
+			 ? file_clean_pages(m, f, 0, vm_file_pages(f))
+			 : file_clean_all(m, f);
 
 	if (fsync(f->fd) < 0 && !rc && errno != EINVAL)
 		rc = -EIO;
