@@ -93,6 +93,21 @@ exec_global(struct vm_machine *m, const struct vm_ctl_cmd *c,
 	}
 }
 
+/* Why a file= path was refused, in words. */
+static const char *
+file_refusal(const char *path, int rc)
+{
+	if (rc == -EINVAL && path[0] == '/')
+		return "a path inside files/ is relative, not absolute";
+	if (rc == -EACCES && (!strncmp(path, "..", 2) || strstr(path, "/..")))
+		return "'..' may not leave files/";
+	if (rc == -ELOOP)
+		return "a symlink in files/ is never followed";
+	if (rc == -ENODEV)
+		return "not a regular file";
+	return strerror(-rc);
+}
+
 static int
 exec_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 	  struct vm_ctl_result *res, char *err, size_t errlen)
@@ -113,8 +128,8 @@ exec_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 	if (c->flags & VM_CTL_MAP_FILE) {
 		rc = vm_file_open(m, c->path, &r.file);
 		if (rc) {
-			snprintf(err, errlen, "mmap: files/%.200s: %s", c->path,
-				 strerror(-rc));
+			snprintf(err, errlen, "mmap: file=%.200s: %s", c->path,
+				 file_refusal(c->path, rc));
 			return rc;
 		}
 	}

@@ -77,6 +77,16 @@ if dd if="$MNT/$pid/mem" bs=1 skip=$((0x20002000)) count=1 \
 	of=/dev/null 2>"$T/err"; then fail "a read past EOF succeeded"; fi
 grep -q 'Input/output error' "$T/err" || fail "past EOF: $(cat "$T/err")"
 
+# refusals name the path and why
+for l in "file=/etc/passwd" "file=../../etc/passwd"; do
+	if echo "mmap 0x60000000 4K r-- $l shared" >"$MNT/$pid/ctl" 2>/dev/null
+	then fail "mmap $l was taken"; fi
+done
+grep -q "mmap: file=/etc/passwd: a path inside files/ is relative" \
+	"$MNT/log" || fail "absolute path refusal: $(tail -n 2 "$MNT/log")"
+grep -q "mmap: file=../../etc/passwd: '..' may not leave files/" \
+	"$MNT/log" || fail "'..' refusal: $(tail -n 2 "$MNT/log")"
+
 # --- a private mapping of the same file ------------------------------------
 echo "mmap 0x30000000 8K rw- file=data private" >"$MNT/$pid/ctl" ||
 	fail "mmap private"
