@@ -8,8 +8,8 @@
  *                files/), or D in any present entry that maps it
  *   referenced   its own referenced bit (set by policies), or A in any
  *                present entry that maps it
- *   shmem        anonymous, and its first mapper maps it in a shared
- *                region (every mapper of such a frame does)
+ *   shmem        anonymous, a page of a shared anonymous region's shmem
+ *                object (mapped or not)
  *   compound     HEAD when an entry maps it with a huge leaf (PS); TAIL
  *                when nothing maps it and a 2 MiB or 1 GiB aligned frame
  *                below it is mapped by a huge leaf of that size, whose
@@ -82,25 +82,13 @@ is_data(const struct vm_frame *f)
 	return f->use == VM_FRAME_ANON || f->use == VM_FRAME_FILE;
 }
 
-/* True when the first mapper of an anonymous frame maps it in a shared
- * region: one rmap entry and one region looked at, no walk. */
+/* True when an anonymous frame is a page of a shared anonymous region:
+ * such pages live in the region's shmem object (pager.h). */
 static bool
-frame_shmem(const struct vm_machine *m, const struct vm_frame *f)
+frame_shmem(const struct vm_frame *f)
 {
-	const struct vm_rmap *r;
-	const struct vm_vma *a;
-
-	if (f->use == VM_FRAME_ANON && f->obj &&
-	    f->obj->kind == VM_POBJ_SHMEM)
-		return true;
-	if (f->use != VM_FRAME_ANON || !f->rmap)
-		return false;
-	r = &m->phys.rmap[f->rmap];
-	if (!vm_rmap_proc(&m->phys, r) ||
-	    vm_rmap_proc(&m->phys, r)->state == VM_PROC_ZOMBIE)
-		return false;
-	a = vm_vma_find(&vm_rmap_proc(&m->phys, r)->vmas, r->va);
-	return a && (a->flags & VM_VMA_SHARED) && !(a->flags & VM_VMA_FILE);
+	return f->use == VM_FRAME_ANON && f->obj &&
+	       f->obj->kind == VM_POBJ_SHMEM;
 }
 
 /*
@@ -142,7 +130,7 @@ frame_facts(const struct vm_machine *m, uint64_t pfn,
 	out->pinned = f->pin > 0;
 	out->flag_dirty = (f->flags & VM_FF_DIRTY) != 0;
 	out->flag_referenced = (f->flags & VM_FF_REFERENCED) != 0;
-	out->shmem = frame_shmem(m, f);
+	out->shmem = frame_shmem(f);
 	out->head = pfn;
 }
 

@@ -115,10 +115,7 @@ fault_install(struct fault_ctx *c, uint64_t pfn, vm_pte_t pte, bool major)
 	if (rc)
 		return rc;
 	vm_pt_set(c->m, &c->w, 0, pte);
-	if (vm_phys_frame(&c->m->phys, pfn)->use == VM_FRAME_FILE)
-		c->p->rss_file++;
-	else
-		c->p->rss_anon++;
+	vm_frame_rss(c->p, vm_phys_frame(&c->m->phys, pfn), 1);
 	vm_reclaim_add(c->m, pfn);
 	vm_count(c->m, c->p, VM_STAT_pgfault, 1);
 	if (major)
@@ -257,10 +254,7 @@ fault_cow(struct fault_ctx *c)
 		return (int)pfn;
 	vm_frame_pin(m, src);
 	vm_rmap_del(&m->phys, src, c->p, va);
-	if (f->use == VM_FRAME_FILE)
-		c->p->rss_file--;
-	else
-		c->p->rss_anon--;
+	vm_frame_rss(c->p, f, -1);
 	vm_tlb_shootdown(m, c->p, va);
 	if (fault_install(c, (uint64_t)pfn, fault_pte(c->vma, (uint64_t)pfn),
 			  false)) {

@@ -87,10 +87,7 @@ zap_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
 	if (z->flush)
 		vm_tlb_shootdown(m, z->p, va);
 	vm_rmap_del(&m->phys, pfn, z->p, va);
-	if (f->use == VM_FRAME_FILE)
-		z->p->rss_file--;
-	else
-		z->p->rss_anon--;
+	vm_frame_rss(z->p, f, -1);
 	if (old & VM_PTE_D)
 		f->flags |= VM_FF_DIRTY; /* the page outlives this mapping */
 	vm_frame_unmapped(m, pfn);

@@ -256,33 +256,53 @@ vm_shmem_detached(struct vm_machine *m, struct vm_file *f)
 	shmem_free_maybe(f);
 }
 
+/*
+ * Frees the cached pages of f in [first, end) that no PTE maps and no pin
+ * holds: looked up by index, or over the frame table when the range is
+ * larger than the machine.  Returns true when f itself went with its last
+ * page (a shmem object with no reference left).
+ */
+static bool
+file_drop_pages(struct vm_machine *m, struct vm_file *f, uint64_t first,
+		uint64_t end)
+{
+	bool by_index = end - first <= m->phys.nframes;
+	uint64_t n = by_index ? end : m->phys.nframes;
+
+	for (uint64_t i = by_index ? first : 0; i < n && f->obj.nrpages; i++) {
+		int64_t pfn = by_index ? vm_pager_find(m, &f->obj, i)
+				       : (int64_t)i;
+		struct vm_frame *fr;
+		bool last = f->obj.kind == VM_POBJ_SHMEM && !f->refs &&
+			    f->obj.nrpages == 1;
+
+		if (pfn < 0)
+			continue;
+		fr = F(m, pfn);
+		if (fr->obj != &f->obj || fr->index < first ||
+		    fr->index >= end || fr->mapcount || fr->pin)
+			continue;
+		vm_frame_free(m, (uint64_t)pfn);
+		if (last)
+			return true;
+	}
+	return false;
+}
+
 /* The last reference to shmem f went: its slots and its pages no PTE
  * maps are freed now, the rest as their last mappings go. */
 static void
 shmem_release(struct vm_file *f)
 {
 	struct vm_machine *m = f->m;
-	uint64_t left;
+	uint64_t pages = vm_file_pages(f);
 
-	for (uint64_t i = 0; i < (f->size >> VM_PAGE_SHIFT); i++)
+	for (uint64_t i = 0; i < pages; i++)
 		if (f->slots[i])
 			vm_pager_swap_release(m, f->slots[i]);
-	memset(f->slots, 0, (f->size >> VM_PAGE_SHIFT) * sizeof(*f->slots));
-	left = f->obj.nrpages;
-	for (uint64_t pfn = 0; left && pfn < m->phys.nframes; pfn++) {
-		struct vm_frame *fr = F(m, pfn);
-		bool last = f->obj.nrpages == 1;
-
-		if (fr->obj != &f->obj)
-			continue;
-		left--;
-		if (fr->mapcount || fr->pin)
-			continue;
-		vm_frame_free(m, pfn);
-		if (last)
-			return; /* f went with its last page */
-	}
-	shmem_free_maybe(f);
+	memset(f->slots, 0, pages * sizeof(*f->slots));
+	if (!file_drop_pages(m, f, 0, pages))
+		shmem_free_maybe(f);
 }
 
 void
@@ -572,13 +592,7 @@ vm_file_truncate(struct vm_machine *m, struct vm_file *f, uint64_t size)
 		return -errno;
 	if (size < f->size) {
 		file_unmap_from(m, f, keep);
-		for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
-			struct vm_frame *fr = F(m, pfn);
-
-			if (fr->obj == &f->obj && fr->index >= keep &&
-			    !fr->mapcount && !fr->pin)
-				vm_frame_free(m, pfn);
-		}
+		file_drop_pages(m, f, keep, vm_file_pages(f));
 		last = size & (VM_PAGE_SIZE - 1)
 			       ? vm_pager_find(m, &f->obj, keep - 1) : -1;
 		if (last >= 0)

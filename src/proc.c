@@ -200,10 +200,7 @@ fork_table(struct fork_ctx *c, uint64_t ptbl, uint64_t ctbl, uint64_t va)
 		}
 		dst[i] = fork_present(c, &src[i], a && (a->flags & VM_VMA_SHARED));
 		stored++;
-		if (vm_phys_frame(&m->phys, pfn)->use == VM_FRAME_FILE)
-			c->child->rss_file++;
-		else
-			c->child->rss_anon++;
+		vm_frame_rss(c->child, vm_phys_frame(&m->phys, pfn), 1);
 	}
 	vm_phys_frame(&m->phys, ctbl)->nent += (uint16_t)stored;
 	return rc;

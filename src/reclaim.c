@@ -235,10 +235,7 @@ unmap_one(void *arg, struct vm_proc *p, uint64_t va)
 		vm_pager_dup_slot(c->m, VM_SWP_SLOT(c->entry));
 		p->swapents++;
 	}
-	if (fr(c->m, c->pfn)->use == VM_FRAME_FILE)
-		p->rss_file--;
-	else
-		p->rss_anon--;
+	vm_frame_rss(p, fr(c->m, c->pfn), -1);
 	vm_rmap_del(&c->m->phys, c->pfn, p, va);
 	return 0;
 }

@@ -45,7 +45,7 @@ struct vm_frame_info {
 	bool referenced;	/* its own bit, or A in an entry to it */
 	bool flag_dirty;	/* the frame's own dirty bit (page cache) */
 	bool flag_referenced;	/* the frame's own referenced bit */
-	bool shmem;		/* anonymous, mapped in a shared region */
+	bool shmem;		/* anonymous, of a shared region's shmem */
 	int compound;		/* enum vm_frame_compound */
 	bool hugetlb;		/* of a huge= region, else a THP */
 	uint64_t head;		/* a tail's head frame, else the frame */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "vmlab/phys.h"
+#include "vmlab/proc.h"
 
 struct vm_machine;
 struct vm_proc;
@@ -44,6 +45,17 @@ void vm_frame_free(struct vm_machine *m, uint64_t pfn);
  * page-cache frames stay cached.  Returns true when the frame was freed.
  */
 bool vm_frame_unmapped(struct vm_machine *m, uint64_t pfn);
+
+/* p's resident set gains (delta 1) or loses (-1) a mapping of data
+ * frame f: rss_file for a page-cache frame, else rss_anon. */
+static inline void
+vm_frame_rss(struct vm_proc *p, const struct vm_frame *f, int delta)
+{
+	if (f->use == VM_FRAME_FILE)
+		p->rss_file += (uint64_t)(int64_t)delta;
+	else
+		p->rss_anon += (uint64_t)(int64_t)delta;
+}
 
 /* Takes a pin on a resident data frame / gives it back.  A frame whose
  * last mapping went while it was pinned is freed at the last unpin. */
