@@ -1020,12 +1020,11 @@ files_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fhandle *h = handle_of(fi);
 	size_t max = size ? vm_mem_pages((uint64_t)off, size) : 1, n = 0;
 	struct vm_mem_span *sp = malloc(max * sizeof(*sp));
-	struct iovec *iov = malloc(max * sizeof(*iov));
 	ssize_t rc = -ENOMEM;
 
 	(void)ino;
 	LOCK();
-	if (sp && iov && off >= 0)
+	if (sp && off >= 0)
 		rc = vm_file_pin_read(lab.m, h->f->vf, (uint64_t)off, size, sp,
 				      &n);
 	else if (off < 0)
@@ -1034,15 +1033,10 @@ files_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		read_copy(req, h->f, size, off);
 	else if (rc < 0)
 		fuse_reply_err(req, (int)-rc);
-	for (size_t i = 0; rc >= 0 && i < n; i++) {
-		iov[i].iov_base = sp[i].ptr;
-		iov[i].iov_len = sp[i].len;
-	}
-	if (rc >= 0)
-		fuse_reply_iov(req, iov, (int)n);
+	else
+		lab_reply_spans(req, sp, n);
 	vm_mem_unpin(lab.m, sp, n);
 	UNLOCK();
-	free(iov);
 	free(sp);
 }
 

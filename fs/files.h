@@ -28,6 +28,13 @@
 /* One file, directory or symlink of files/ (files.c). */
 struct finode;
 
+/* Replies to a read with the n spans' bytes, straight from simulated
+ * memory (the caller keeps them pinned until this returns); vmlabfs.c,
+ * which replies to PID/mem reads the same way. */
+struct vm_mem_span;
+void lab_reply_spans(fuse_req_t req, const struct vm_mem_span *sp,
+		     size_t n);
+
 /* Is ino in files/ (files/ itself included)? */
 static inline bool
 files_ino(fuse_ino_t ino)

@@ -526,12 +526,9 @@ read_mem(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
 	struct vm_machine *m = lab.m;
 	size_t max = size ? vm_mem_pages((uint64_t)off, size) : 1, n = 0;
 	struct vm_mem_span *sp = malloc(max * sizeof(*sp));
-	struct iovec *iov = malloc(max * sizeof(*iov));
 	ssize_t rc;
 
-	if (!iov || !sp) {
-		free(iov);
-		free(sp);
+	if (!sp) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
@@ -540,15 +537,27 @@ read_mem(fuse_req_t req, struct vm_proc *p, size_t size, off_t off)
 		read_mem_copy(req, p, size, off);
 	else if (rc <= 0)
 		fuse_reply_err(req, rc ? mem_errno((int)rc) : EIO);
-	for (size_t i = 0; rc > 0 && i < n; i++) {
+	else
+		lab_reply_spans(req, sp, n);
+	vm_mem_unpin(m, sp, n);
+	free(sp);
+}
+
+void
+lab_reply_spans(fuse_req_t req, const struct vm_mem_span *sp, size_t n)
+{
+	struct iovec *iov = malloc((n ? n : 1) * sizeof(*iov));
+
+	if (!iov) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
 		iov[i].iov_base = sp[i].ptr;
 		iov[i].iov_len = sp[i].len;
 	}
-	if (rc > 0)
-		fuse_reply_iov(req, iov, (int)n);
-	vm_mem_unpin(m, sp, n);
+	fuse_reply_iov(req, iov, (int)n);
 	free(iov);
-	free(sp);
 }
 
 /* pagemap, kpageflags, kpagecount: 8 bytes an entry, aligned. */
