@@ -7,8 +7,8 @@
  * (made and removed by the parent, so a failed forked test leaves
  * nothing behind):
  *
- *	base/t-XXXXXX/outside/secret       "secret\n", the file to protect
- *	base/t-XXXXXX/root/                 the directory paths start from
+ *	STATE/t-XXXXXX/outside/secret      "secret\n", the file to protect
+ *	STATE/t-XXXXXX/root/                the directory paths start from
  *	               root/a/b/c           "abc\n"
  *	               root/f               "f\n"
  */
@@ -18,7 +18,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,31 +30,8 @@
 
 #include "lib.h"
 
-static char base[64];
 static char dir[96];
 static int rootfd = -1;
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static void
-base_setup(void)
-{
-	snprintf(base, sizeof(base), "%s", "/tmp/vmlab-hostdir-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(base));
-}
-
-static void
-base_teardown(void)
-{
-	nftw(base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
 
 /* Writes text to dir/rel (a new file). */
 static void
@@ -104,7 +80,7 @@ setup(void)
 {
 	char path[160];
 
-	snprintf(dir, sizeof(dir), "%s/t-XXXXXX", base);
+	snprintf(dir, sizeof(dir), "%s/t-XXXXXX", t_state);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	sub("outside");
 	put("outside/secret", "secret\n");
@@ -408,7 +384,7 @@ suite_hostdir(void)
 	suite_add_tcase(s, errors);
 	for (TCase **tc = (TCase *[]){ core, limits, errors, NULL }; *tc;
 	     tc++) {
-		tcase_add_unchecked_fixture(*tc, base_setup, base_teardown);
+		tcase_add_unchecked_fixture(*tc, t_state_setup, t_state_teardown);
 		tcase_add_checked_fixture(*tc, setup, teardown);
 	}
 	return s;
