@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "reclaim.h"
+#include "vmlab/pager.h"
 #include "vmlab/proc.h"
 #include "vmlab/reclaim.h"
 
@@ -301,7 +302,7 @@ wsclock_victim(struct vm_machine *m, struct vm_proc *only)
 			continue;
 		if (!vm_frame_dirty(m, pfn))
 			return (int64_t)pfn;
-		vm_reclaim_clean(m, pfn); /* scheduled write; next sweep */
+		vm_pager_clean(m, pfn); /* scheduled write; next sweep */
 	}
 	return oldest(m, only);
 }

@@ -207,12 +207,6 @@ vm_reclaim_access(struct vm_machine *m, uint64_t pfn)
 		vm_reclaim_tick_maybe(m);
 }
 
-int
-vm_reclaim_clean(struct vm_machine *m, uint64_t pfn)
-{
-	return vm_pager_clean(m, pfn);
-}
-
 struct unmap_ctx {
 	struct vm_machine *m;
 	uint64_t pfn;

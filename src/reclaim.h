@@ -52,9 +52,4 @@ void vm_reclaim_tick_maybe(struct vm_machine *m);
 /* Counts one frame looked at by a scan. */
 void vm_reclaim_scanned(struct vm_machine *m, uint64_t pfn);
 
-/* Writes a dirty frame to its backing store now (swap, or its file),
- * leaving it resident and clean (WSClock's scheduled write).  0 or
- * -errno. */
-int vm_reclaim_clean(struct vm_machine *m, uint64_t pfn);
-
 #endif /* VMLAB_SRC_RECLAIM_H */
