@@ -126,7 +126,7 @@ frame_facts(const struct vm_machine *m, uint64_t pfn,
 	out->entries = f->nent;
 	out->lru = (f->flags & VM_FF_LRU) != 0;
 	out->active = (f->flags & VM_FF_ACTIVE) != 0;
-	out->swapcache = f->obj && f->obj->kind == VM_POBJ_SWAP;
+	out->swapcache = vm_pager_in_swapcache(f->obj);
 	out->pinned = f->pin > 0;
 	out->flag_dirty = (f->flags & VM_FF_DIRTY) != 0;
 	out->flag_referenced = (f->flags & VM_FF_REFERENCED) != 0;

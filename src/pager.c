@@ -255,7 +255,7 @@ vm_pager_entry(struct vm_machine *m, uint64_t pfn)
 {
 	struct vm_frame *f = F(m, pfn);
 
-	if (f->obj && f->obj->kind == VM_POBJ_SWAP)
+	if (vm_pager_in_swapcache(f->obj))
 		return VM_SWP_ENTRY(0, f->index);
 	return 0;
 }
@@ -293,7 +293,7 @@ vm_pager_keeps(struct vm_machine *m, uint64_t pfn)
 		return true;
 	if (f->obj && f->obj->kind == VM_POBJ_SHMEM)
 		return ((struct vm_file *)f->obj)->refs > 0;
-	return f->obj && f->obj->kind == VM_POBJ_SWAP &&
+	return vm_pager_in_swapcache(f->obj) &&
 	       vm_swap_count(m->swap, f->index) > 1;
 }
 

@@ -261,7 +261,7 @@ evict(struct vm_machine *m, uint64_t pfn)
 	rc = vm_pager_clean(m, pfn);
 	if (rc)
 		return rc;
-	if (!dirty && !file && vm_pager_in_swapcache(m, f->obj))
+	if (!dirty && !file && vm_pager_in_swapcache(f->obj))
 		vm_count(m, owner, VM_STAT_swap_clean, 1);
 	c.entry = vm_pager_entry(m, pfn);
 	vm_rmap_each(&m->phys, pfn, unmap_one, &c);
