@@ -145,7 +145,8 @@ unsigned vm_pager_slot_refs(struct vm_machine *m, uint64_t slot);
  */
 bool vm_pager_keeps(struct vm_machine *m, uint64_t pfn);
 
-/* True when a frame with object obj is a swap slot's copy in the swap cache. */
+/* True when a frame with object obj is a swap slot's copy (the swap
+ * cache). */
 static inline bool
 vm_pager_in_swapcache(const struct vm_pobj *obj)
 {
