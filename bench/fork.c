@@ -4,8 +4,8 @@
  * A process with N resident pages (1 GiB: 262144 pages of 4 KiB), each
  * written whole, so dirty and distinct, is forked three ways:
  *
- *   cow fork  vm_proc_fork: the child's page tables, and a PTE and an rmap
- *             entry a page.  No data frame may be allocated or copied:
+ *   cow fork  vm_proc_fork: the child's page tables, and a PTE and a
+ *             mapcount a page (the child joins its parent's rmap family).  No data frame may be allocated or copied:
  *             pgalloc grows by the tables only, cow_break stays 0 and
  *             every data frame is then mapped twice.
  *   eager     the baseline, what a fork without COW costs: a fork, then
@@ -133,7 +133,7 @@ count_shared(const struct vm_machine *m, uint64_t *other)
 
 		if (f->use != VM_FRAME_ANON)
 			continue;
-		if (f->mapcount == 2)
+		if (vm_frame_mapcount(&m->phys, pfn) == 2)
 			two++;
 		else
 			(*other)++;

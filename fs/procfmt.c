@@ -296,8 +296,10 @@ smaps_pte(void *arg, uint64_t va, uint64_t pte, int level)
 		return 0; /* no frame behind it: nothing to count */
 	f = vm_phys_frame(&c->m->phys, pfn);
 	if (c->vma->flags & VMA_HUGE) {
-		*(f->mapcount >= 2 ? &c->s->shared_hugetlb
-				   : &c->s->private_hugetlb) += size;
+		bool shared = vm_frame_mapcount(&c->m->phys, pfn) >= 2;
+
+		*(shared ? &c->s->shared_hugetlb : &c->s->private_hugetlb) +=
+			size;
 		return 0;
 	}
 	kind = f->use == VM_FRAME_FILE	 ? KIND_FILE
@@ -312,7 +314,8 @@ smaps_pte(void *arg, uint64_t va, uint64_t pte, int level)
 	if ((pte & VM_PTE_A) || (f->flags & VM_FF_REFERENCED))
 		c->s->referenced += size;
 	dirty = (pte & VM_PTE_D) || (f->flags & VM_FF_DIRTY);
-	mss_account(c->s, size, f->mapcount, dirty, kind);
+	mss_account(c->s, size, vm_frame_mapcount(&c->m->phys, pfn), dirty,
+		    kind);
 	return 0;
 }
 
@@ -927,7 +930,7 @@ pagemap_flags(struct pagemap_ctx *c, uint64_t va, uint64_t pfn)
 	a = vm_vma_find(&c->p->vmas, va);
 	if (f->use == VM_FRAME_FILE || (a && vma_shared_anon(a)))
 		e |= FMT_PM_FILE;
-	if (f->mapcount == 1)
+	if (vm_frame_mapcount(&c->m->phys, pfn) == 1)
 		e |= FMT_PM_EXCLUSIVE;
 	return e;
 }

@@ -103,7 +103,7 @@ huge_tail(struct vm_machine *m, uint64_t pfn, uint64_t *head, struct look *l)
 		uint64_t span = VM_LEVEL_SIZE(level) >> VM_PAGE_SHIFT;
 		uint64_t h = pfn & ~(span - 1);
 
-		if (h == pfn || vm_phys_frame(&m->phys, h)->mapcount == 0)
+		if (h == pfn || vm_frame_mapcount(&m->phys, h) == 0)
 			continue;
 		frame_look(m, h, l);
 		if (l->level == level) {
@@ -122,7 +122,7 @@ frame_facts(const struct vm_machine *m, uint64_t pfn,
 	const struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
 
 	out->use = f->use;
-	out->mapcount = f->mapcount;
+	out->mapcount = vm_frame_mapcount(&m->phys, pfn);
 	out->entries = f->nent;
 	out->lru = (f->flags & VM_FF_LRU) != 0;
 	out->active = (f->flags & VM_FF_ACTIVE) != 0;
@@ -146,7 +146,7 @@ vm_frame_census(struct vm_machine *m, uint64_t pfn,
 	if (pfn >= m->phys.nframes)
 		return -ENOENT;
 	f = vm_phys_frame(&m->phys, pfn);
-	if (is_data(f) && f->mapcount == 0 && huge_tail(m, pfn, &head, &l))
+	if (is_data(f) && vm_frame_mapcount(&m->phys, pfn) == 0 && huge_tail(m, pfn, &head, &l))
 		out->compound = VM_COMPOUND_TAIL;
 	else if (is_data(f))
 		frame_look(m, pfn, &l);

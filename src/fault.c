@@ -219,7 +219,7 @@ fault_swapin(struct fault_ctx *c)
 		return rc ? rc : -ENOMEM;
 	/* this PTE and the swap cache hold the slot, and no one maps it */
 	alone = vm_pager_slot_refs(m, slot) == 2 &&
-		vm_phys_frame(&m->phys, pfn)->mapcount == 0;
+		vm_frame_mapcount(&m->phys, pfn) == 0;
 	pte = (c->vma->flags & VM_VMA_SHARED) || alone
 		      ? fault_pte(c->vma, pfn)
 		      : fault_pte_cow(c->vma, pfn);
@@ -242,7 +242,7 @@ fault_cow(struct fault_ctx *c)
 	struct vm_frame *f = vm_phys_frame(&m->phys, src);
 	int64_t pfn;
 
-	if (f->use == VM_FRAME_ANON && f->mapcount == 1 &&
+	if (f->use == VM_FRAME_ANON && vm_frame_mapcount(&m->phys, src) == 1 &&
 	    (!f->obj || vm_pager_slot_refs(m, f->index) == 1)) {
 		vm_pt_set(m, &c->w, 0, (*c->w.pte[0] | VM_PTE_RW) & ~VM_PTE_COW);
 		vm_tlb_shootdown(m, c->p, va);

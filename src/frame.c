@@ -118,7 +118,8 @@ vm_frame_unmapped(struct vm_machine *m, uint64_t pfn)
 {
 	struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
 
-	if (f->use != VM_FRAME_ANON || f->mapcount || f->pin ||
+	if (f->use != VM_FRAME_ANON || vm_frame_mapcount(&m->phys, pfn) ||
+	    f->pin ||
 	    vm_pager_keeps(m, pfn))
 		return false;
 	vm_frame_free(m, pfn);

@@ -132,7 +132,7 @@ vm_machine_create(const struct vm_config *c, const struct vm_log *log,
 	m->va_bits = 12 + 9 * c->levels;
 	if (log)
 		m->log = *log;
-	rc = vm_phys_init(&m->phys, c->frames);
+	rc = vm_phys_init(&m->phys, c->frames, c->levels);
 	if (rc)
 		goto err_free;
 	rc = vm_tlb_init(&m->cpu.tlb, c->tlb_entries, c->tlb_ways);

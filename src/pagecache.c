@@ -280,7 +280,8 @@ file_drop_pages(struct vm_machine *m, struct vm_file *f, uint64_t first,
 			continue;
 		fr = F(m, pfn);
 		if (fr->obj != &f->obj || fr->index < first ||
-		    fr->index >= end || fr->mapcount || fr->pin)
+		    fr->index >= end || vm_frame_mapcount(&m->phys, (uint64_t)pfn) ||
+		    fr->pin)
 			continue;
 		vm_frame_free(m, (uint64_t)pfn);
 		if (last)
@@ -317,7 +318,8 @@ vm_pagecache_fini(struct vm_machine *m)
 {
 	vm_pagecache_sync_all(m);
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++)
-		if (F(m, pfn)->use == VM_FRAME_FILE && !F(m, pfn)->mapcount)
+		if (F(m, pfn)->use == VM_FRAME_FILE &&
+		    !vm_frame_mapcount(&m->phys, pfn))
 			vm_frame_free(m, pfn);
 	while (m->files)
 		file_free(m, m->files);
@@ -688,7 +690,8 @@ vm_pagecache_drop(struct vm_machine *m)
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
 		struct vm_frame *fr = F(m, pfn);
 
-		if (fr->use != VM_FRAME_FILE || fr->mapcount || fr->pin ||
+		if (fr->use != VM_FRAME_FILE || vm_frame_mapcount(&m->phys, pfn) ||
+		    fr->pin ||
 		    vm_frame_dirty(m, pfn))
 			continue;
 		vm_frame_free(m, pfn);

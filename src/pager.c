@@ -272,7 +272,8 @@ vm_pager_drop_slot(struct vm_machine *m, uint64_t slot)
 	int64_t pfn = vm_pager_find(m, &m->pager.swap, slot);
 
 	vm_swap_free(m->swap, slot);
-	if (pfn < 0 || F(m, pfn)->mapcount || F(m, pfn)->pin ||
+	if (pfn < 0 || vm_frame_mapcount(&m->phys, (uint64_t)pfn) ||
+	    F(m, pfn)->pin ||
 	    vm_swap_count(m->swap, slot) > 1)
 		return;
 	vm_frame_free(m, (uint64_t)pfn);

@@ -4,8 +4,11 @@
  * Invariants:
  *  - a frame is on the free stack iff its use is VM_FRAME_FREE;
  *  - count[use] is the number of frames of each use, nfree == count[FREE];
- *  - a frame's mapcount is the length of its rmap chain;
- *  - rmap pool entry 0 is never used, so index 0 ends a chain.
+ *  - a data frame's mapcount is the number of PTEs that map it;
+ *  - its rmap chain has one entry (family, va) for each family and address
+ *    at which some member's PTE maps it, and no other;
+ *  - rmap pool entry 0 is never used, so index 0 ends a chain;
+ *  - a process is a member of its family until it maps nothing.
  *
  * The host mapping is MAP_NORESERVE and anonymous: frames never touched
  * cost the host nothing, and a freed frame is zeroed when it is taken
@@ -22,7 +25,7 @@
 #include "vmlab/phys.h"
 
 int
-vm_phys_init(struct vm_phys *ph, uint64_t nframes)
+vm_phys_init(struct vm_phys *ph, uint64_t nframes, unsigned levels)
 {
 	memset(ph, 0, sizeof(*ph));
 	if (nframes == 0 || nframes >= VM_PFN_NONE - 1)
@@ -35,9 +38,11 @@ vm_phys_init(struct vm_phys *ph, uint64_t nframes)
 		return -ENOMEM;
 	}
 	ph->frames = calloc(nframes, sizeof(*ph->frames));
-	if (!ph->frames)
+	ph->mapcount = calloc(nframes, sizeof(*ph->mapcount));
+	if (!ph->frames || !ph->mapcount)
 		goto err_unmap;
 	ph->nframes = nframes;
+	ph->levels = levels;
 	/* push in reverse so that allocation hands out PFN 0, 1, 2, ... */
 	ph->free_top = VM_PFN_NONE;
 	for (uint64_t pfn = nframes; pfn-- > 0;) {
@@ -49,6 +54,8 @@ vm_phys_init(struct vm_phys *ph, uint64_t nframes)
 	return 0;
 
 err_unmap:
+	free(ph->frames);
+	free(ph->mapcount);
 	munmap(ph->mem, ph->size);
 	ph->mem = NULL;
 	return -ENOMEM;
@@ -60,8 +67,9 @@ vm_phys_fini(struct vm_phys *ph)
 	if (ph->mem)
 		munmap(ph->mem, ph->size);
 	free(ph->frames);
+	free(ph->mapcount);
 	free(ph->rmap);
-	free(ph->mapper);
+	free(ph->family);
 	memset(ph, 0, sizeof(*ph));
 }
 
@@ -93,7 +101,7 @@ vm_phys_free(struct vm_phys *ph, uint64_t pfn)
 {
 	struct vm_frame *f = &ph->frames[pfn];
 
-	assert(f->mapcount == 0 && f->pin == 0 && f->obj == NULL);
+	assert(ph->mapcount[pfn] == 0 && f->pin == 0 && f->obj == NULL);
 	ph->count[f->use]--;
 	memset(f, 0, sizeof(*f));
 	f->use = VM_FRAME_FREE;
@@ -104,38 +112,63 @@ vm_phys_free(struct vm_phys *ph, uint64_t pfn)
 }
 
 int
-vm_phys_mapper_add(struct vm_phys *ph, struct vm_proc *p, uint32_t *who)
+vm_phys_family_new(struct vm_phys *ph, struct vm_proc *p)
 {
 	uint32_t i = 1;
 
-	while (i < ph->mapper_cap && ph->mapper[i])
+	while (i < ph->family_cap && ph->family[i])
 		i++;
-	if (i >= ph->mapper_cap) {
-		uint32_t cap = ph->mapper_cap ? ph->mapper_cap * 2 : 64;
-		struct vm_proc **n = realloc(ph->mapper, cap * sizeof(*n));
+	if (i >= ph->family_cap) {
+		uint32_t cap = ph->family_cap ? ph->family_cap * 2 : 64;
+		struct vm_proc **n = realloc(ph->family, cap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
-		memset(n + ph->mapper_cap, 0,
-		       (cap - ph->mapper_cap) * sizeof(*n));
-		ph->mapper = n;
-		ph->mapper_cap = cap;
+		memset(n + ph->family_cap, 0,
+		       (cap - ph->family_cap) * sizeof(*n));
+		ph->family = n;
+		ph->family_cap = cap;
 		i = i ? i : 1;
 	}
-	ph->mapper[i] = p;
-	*who = i;
+	ph->family[i] = p;
+	p->family = i;
+	p->family_next = NULL;
 	return 0;
 }
 
 void
-vm_phys_mapper_del(struct vm_phys *ph, uint32_t who)
+vm_phys_family_join(struct vm_phys *ph, struct vm_proc *child,
+		    struct vm_proc *parent)
 {
-	if (who && who < ph->mapper_cap)
-		ph->mapper[who] = NULL;
+	struct vm_proc **link = &ph->family[parent->family];
+
+	while (*link)
+		link = &(*link)->family_next;
+	*link = child;
+	child->family = parent->family;
+	child->family_next = NULL;
 }
 
-int
-vm_rmap_grow(struct vm_phys *ph)
+void
+vm_phys_family_leave(struct vm_phys *ph, struct vm_proc *p)
+{
+	struct vm_proc **link;
+
+	if (!p->family || p->family >= ph->family_cap)
+		return;
+	link = &ph->family[p->family];
+	while (*link && *link != p)
+		link = &(*link)->family_next;
+	if (*link)
+		*link = p->family_next;
+	p->family = 0;
+	p->family_next = NULL;
+}
+
+/* Doubles the rmap pool (the first call makes 1024 entries) and chains the
+ * new entries onto its free list.  0, or -ENOMEM with the pool unchanged. */
+static int
+rmap_grow(struct vm_phys *ph)
 {
 	uint32_t cap = ph->rmap_cap ? ph->rmap_cap * 2 : 1024;
 	struct vm_rmap *r = realloc(ph->rmap, cap * sizeof(*r));
@@ -152,6 +185,55 @@ vm_rmap_grow(struct vm_phys *ph)
 	return 0;
 }
 
+/* True when q's PTE at va maps frame pfn (a huge leaf: one of its
+ * frames).  A read-only walk: the reverse map's look at one member. */
+static bool
+rmap_maps(const struct vm_phys *ph, const struct vm_proc *q, uint64_t va,
+	  uint64_t pfn)
+{
+	uint64_t tbl = q->cr3;
+
+	if (!tbl)
+		return false; /* a zombie maps nothing */
+	for (int l = (int)ph->levels - 1; l >= 0; l--) {
+		const vm_pte_t *t = vm_phys_ptr(ph, tbl);
+		vm_pte_t e = t[VM_PX(l, va)];
+
+		if (!(e & VM_PTE_P))
+			return false;
+		if (l == 0 || (e & VM_PTE_PS))
+			return VM_PTE2PFN(e) +
+				       ((va >> VM_PAGE_SHIFT) &
+					((UINT64_C(1) << (9 * l)) - 1)) ==
+			       pfn;
+		tbl = VM_PTE2PFN(e);
+	}
+	return false;
+}
+
+int
+vm_rmap_add(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
+{
+	struct vm_frame *f = &ph->frames[pfn];
+	uint32_t i;
+
+	for (i = f->rmap; i; i = ph->rmap[i].next)
+		if (ph->rmap[i].who == p->family && ph->rmap[i].va == va)
+			break;
+	if (!i) {
+		if (!ph->rmap_free && rmap_grow(ph))
+			return -ENOMEM;
+		i = ph->rmap_free;
+		ph->rmap_free = ph->rmap[i].next;
+		ph->rmap[i].va = va;
+		ph->rmap[i].who = p->family;
+		ph->rmap[i].next = f->rmap;
+		f->rmap = i;
+	}
+	ph->mapcount[pfn]++;
+	return 0;
+}
+
 int
 vm_rmap_del(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
 {
@@ -161,13 +243,18 @@ vm_rmap_del(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
 	while (*link) {
 		struct vm_rmap *r = &ph->rmap[*link];
 
-		if (r->who == vm_proc_mapper(p) && r->va == va) {
+		if (r->who == p->family && r->va == va) {
 			uint32_t i = *link;
 
+			ph->mapcount[pfn]--;
+			for (struct vm_proc *q = ph->family[r->who]; q;
+			     q = q->family_next)
+				if (q != p && rmap_maps(ph, q, va, pfn))
+					return 0; /* a relative maps it */
 			*link = r->next;
 			r->next = ph->rmap_free;
+			r->who = 0;
 			ph->rmap_free = i;
-			f->mapcount--;
 			return 0;
 		}
 		link = &r->next;
@@ -182,12 +269,22 @@ vm_rmap_each(struct vm_phys *ph, uint64_t pfn,
 	uint32_t i = ph->frames[pfn].rmap;
 
 	while (i) {
-		/* read the link first: fn may remove this entry */
+		/* read the entry first: fn may remove it */
 		uint32_t next = ph->rmap[i].next;
-		int rc = fn(ctx, ph->mapper[ph->rmap[i].who], ph->rmap[i].va);
+		uint64_t va = ph->rmap[i].va;
+		struct vm_proc *q = ph->family[ph->rmap[i].who];
 
-		if (rc)
-			return rc;
+		while (q) {
+			struct vm_proc *qn = q->family_next;
+
+			if (rmap_maps(ph, q, va, pfn)) {
+				int rc = fn(ctx, q, va);
+
+				if (rc)
+					return rc;
+			}
+			q = qn;
+		}
 		i = next;
 	}
 	return 0;

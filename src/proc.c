@@ -11,11 +11,14 @@
  *                                  read-only now (mprotect may give
  *                                  either side write access later)
  *
- * so every frame gains the child's rmap entry (mapcount + 1), and the
- * first write to a COW page by either side breaks it (fault.c).  The
- * copy goes a leaf table at a time, one tight loop over its 512 entries;
- * when a parent PTE lost RW, the parent's TLB entries are shot down in one
- * flush of its ASID afterwards, as Linux flushes the whole mm.
+ * so every frame is mapped once more (mapcount + 1), and the first write
+ * to a COW page by either side breaks it (fault.c).  The child joins the
+ * parent's family in the reverse map (phys.h), whose entries then stand
+ * for its pages too: a fork adds no rmap entry.  The copy goes a leaf
+ * table at a time, one tight loop over its 512 entries that touches the
+ * two tables and the mapcount array, never the frames; when a parent PTE
+ * lost RW, the parent's TLB entries are shot down in one flush of its
+ * ASID afterwards, as Linux flushes the whole mm.
  *
  * Lifecycle: spawn -> running -> (exit, kill or a bad access) zombie ->
  * reap.  A zombie has no address space: its pages, swap slots and tables,
@@ -86,14 +89,17 @@ proc_new(struct vm_machine *m, const struct vm_proc *parent,
 		.prot = VM_PROT_READ | VM_PROT_WRITE,
 		.flags = VM_VMA_ANON | VM_VMA_STACK | VM_VMA_GROWSDOWN,
 	};
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
 	if (!p)
 		return -ENOMEM;
 	vm_vmas_init(&p->vmas);
-	rc = vm_phys_mapper_add(&m->phys, p, &p->mapper);
-	if (rc)
+	if (parent)
+		vm_phys_family_join(&m->phys, p, (struct vm_proc *)parent);
+	else
+		rc = vm_phys_family_new(&m->phys, p);
+	if (!parent && rc)
 		goto err_free;
 	rc = vm_tlb_asid_get(m, p);
 	if (rc)
@@ -115,7 +121,7 @@ err_root:
 err_asid:
 	m->asid_used[p->asid] = p->asid ? 0 : 1;
 err_mapper:
-	vm_phys_mapper_del(&m->phys, p->mapper);
+	vm_phys_family_leave(&m->phys, p);
 err_free:
 	vm_vmas_fini(&p->vmas);
 	free(p);
@@ -166,7 +172,8 @@ fork_present(struct fork_ctx *c, vm_pte_t *pte, bool shared)
 /*
  * Copies the parent's leaf table ptbl (mapping va upwards) into the
  * child's table ctbl, entry by entry in one loop: the cost of fork is
- * this loop, a few stores and an rmap entry a page, no page copied.
+ * this loop, a few stores a page, no page copied.  The child's resident
+ * counts are the parent's, set once at the end (vm_proc_fork).
  */
 static int
 fork_table(struct fork_ctx *c, uint64_t ptbl, uint64_t ctbl, uint64_t va)
@@ -175,7 +182,6 @@ fork_table(struct fork_ctx *c, uint64_t ptbl, uint64_t ctbl, uint64_t va)
 	vm_pte_t *src = vm_pt_table(m, ptbl), *dst = vm_pt_table(m, ctbl);
 	const struct vm_vma *a = NULL;
 	unsigned stored = 0;
-	int rc = 0;
 
 	/* the child's table is new and empty: its entries are stored here
 	 * directly and counted once, at the end (what vm_pt_store keeps) */
@@ -194,16 +200,12 @@ fork_table(struct fork_ctx *c, uint64_t ptbl, uint64_t ctbl, uint64_t va)
 		if (!a || at >= a->end)
 			a = vm_vma_find(&c->parent->vmas, at);
 		pfn = VM_PTE2PFN(src[i]);
-		if (vm_rmap_add(&m->phys, pfn, c->child, at)) {
-			rc = -ENOMEM;
-			break;
-		}
+		m->phys.mapcount[pfn]++; /* the family's entry covers it */
 		dst[i] = fork_present(c, &src[i], a && (a->flags & VM_VMA_SHARED));
 		stored++;
-		vm_frame_rss(c->child, vm_phys_frame(&m->phys, pfn), 1);
 	}
 	vm_phys_frame(&m->phys, ctbl)->nent += (uint16_t)stored;
-	return rc;
+	return 0;
 }
 
 /* Copies the parent's subtree under table tbl (level l, mapping va
@@ -244,6 +246,31 @@ fork_level(struct fork_ctx *c, uint64_t tbl, int l, uint64_t va)
 	return 0;
 }
 
+static int
+recount_one(void *ctx, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
+{
+	struct fork_ctx *c = ctx;
+
+	(void)tbl;
+	(void)va;
+	if (level == 0 && (*pte & VM_PTE_P))
+		vm_frame_rss(c->child,
+			     vm_phys_frame(&c->m->phys, VM_PTE2PFN(*pte)), 1);
+	return 0;
+}
+
+/* The resident counts of a child whose fork stopped half way, from its
+ * PTEs, so that its end takes off what it has. */
+static void
+fork_recount(struct vm_machine *m, struct vm_proc *child)
+{
+	struct fork_ctx c = { .m = m, .child = child };
+
+	child->rss_anon = child->rss_file = 0;
+	if (child->state != VM_PROC_ZOMBIE)
+		vm_pt_range(m, child, 0, vm_user_top(m), 0, recount_one, &c);
+}
+
 int
 vm_proc_fork(struct vm_machine *m, struct vm_proc *parent,
 	     struct vm_proc **out)
@@ -272,9 +299,14 @@ vm_proc_fork(struct vm_machine *m, struct vm_proc *parent,
 	if (c.downgraded && parent->state != VM_PROC_ZOMBIE)
 		vm_tlb_flush_proc(m, parent);
 	if (rc) {
+		fork_recount(m, c.child);
 		vm_proc_reap(m, c.child);
 		return rc < 0 ? rc : -ENOMEM;
 	}
+	/* every present PTE of the parent's user half is the child's too
+	 * (a page evicted meanwhile left both) */
+	c.child->rss_anon = parent->rss_anon;
+	c.child->rss_file = parent->rss_file;
 	vm_count(m, parent, VM_STAT_fork, 1);
 	*out = c.child;
 	return 0;
@@ -311,6 +343,7 @@ vm_proc_kill(struct vm_machine *m, struct vm_proc *p, int sig)
 	vm_tlb_proc_gone(m, p);
 	proc_uncharge(m, p);
 	vm_vmas_fini(&p->vmas);
+	vm_phys_family_leave(&m->phys, p); /* it maps nothing now */
 	p->state = VM_PROC_ZOMBIE;
 	p->exit_signal = sig;
 }
@@ -325,7 +358,6 @@ vm_proc_reap(struct vm_machine *m, struct vm_proc *p)
 		link = &(*link)->next;
 	if (*link)
 		*link = p->next;
-	vm_phys_mapper_del(&m->phys, p->mapper);
 	free(p);
 }
 

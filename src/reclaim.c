@@ -255,7 +255,7 @@ evict(struct vm_machine *m, uint64_t pfn)
 		return -EBUSY;
 	/* zeros are each mapper's own: a page forked into a shared region
 	 * would be one page no more, so one mapped twice keeps a slot */
-	if (!file && !f->obj && f->mapcount > 1)
+	if (!file && !f->obj && vm_frame_mapcount(&m->phys, pfn) > 1)
 		f->flags |= VM_FF_DIRTY;
 	dirty = vm_frame_dirty(m, pfn);
 	rc = vm_pager_clean(m, pfn);

@@ -7,12 +7,20 @@
  * it (refcount, the reverse map of the PTEs that map it, the process it is
  * charged to) and its place in the replacement policy's lists.
  *
- * Reverse map: every user PTE that maps a data frame has one rmap entry
- * (process, virtual address) on that frame's chain; the chain's length is
- * the frame's mapcount.  Reclaim follows it to unmap a frame from every
- * process, COW and kpagecount read it.  Page-table frames have no rmap:
- * their parent entry is found by walking, and nent counts their non-zero
- * entries so that empty tables can be freed.
+ * Reverse map, by families as Linux's anon_vma: a process and the
+ * processes forked from it (while it lived) form a family, and a frame's
+ * rmap chain holds one entry (family, va) for each address some member
+ * of a family maps it at.  A fork joins the child to its parent's family
+ * and adds no entry: the parent's entries already name every page the
+ * child now maps, so a fork costs a PTE and a mapcount a page, no more.
+ * vm_rmap_each visits the members of each entry's family whose PTE at
+ * va maps the frame, each (process, va) once.  mapcount, the number of
+ * PTEs that map a data frame, is kept in an array of its own beside the
+ * frame table, 4 bytes a frame, for the same reason.  Reclaim follows the
+ * rmap to unmap a frame from every process; COW and kpagecount read
+ * mapcount.  Page-table frames have no rmap: their parent entry is found
+ * by walking, and nent counts their non-zero entries so that empty
+ * tables can be freed.
  *
  * Free frames are kept on a LIFO stack through their next links.
  */
@@ -52,11 +60,10 @@ enum vm_frame_flags {
 struct vm_proc;
 struct vm_pobj;
 
-/* One mapping of a frame: 16 bytes, so that a fork, which makes one for
- * every page it shares, moves as little memory as it can. */
+/* The mappings of a frame by one family at one address. */
 struct vm_rmap {
 	uint64_t va;
-	uint32_t who;  /* the mapper's number: vm_phys.mapper[who] */
+	uint32_t who;  /* the family's number: vm_phys.family[who] */
 	uint32_t next; /* index of the next entry, 0 = end */
 };
 
@@ -72,13 +79,11 @@ struct vm_frame {
 	uint8_t use;	   /* enum vm_frame_use */
 	uint8_t flags;	   /* enum vm_frame_flags */
 	uint16_t nent;	   /* PT frames: non-zero entries */
-	uint32_t mapcount; /* data frames: PTEs that map it (rmap length) */
 	uint32_t rmap;	   /* first rmap entry, 0 = none */
 	uint32_t prev;	   /* policy list links, or free stack link */
 	uint32_t next;
 	uint32_t hnext;	   /* pager index chain, VM_PFN_NONE = end */
 	uint32_t pin;	   /* pin count: not reclaimable while > 0 */
-	uint32_t pad;
 	uint64_t pdata;	   /* policy's own per-frame word */
 	struct vm_pobj *obj; /* pager object whose page this is, or NULL */
 	uint64_t index;	   /* page index in obj (the slot, for swap) */
@@ -96,16 +101,19 @@ struct vm_phys {
 	struct vm_rmap *rmap; /* pool; entry 0 unused */
 	uint32_t rmap_cap;
 	uint32_t rmap_free; /* free chain in the pool, 0 = none */
-	struct vm_proc **mapper; /* by number; [0] unused, NULL = free */
-	uint32_t mapper_cap;
+	uint32_t *mapcount; /* by PFN: PTEs that map the data frame */
+	unsigned levels;    /* paging levels, for the rmap's lookups */
+	struct vm_proc **family; /* by number: its first member; [0] unused,
+				    NULL = free */
+	uint32_t family_cap;
 };
 
 /*
  * Maps nframes frames of zeroed memory and builds the frame table, every
- * frame free.  Returns 0, -EINVAL for 0 frames or more than 2^32 - 2, or
+ * frame free, for page tables of levels levels.  Returns 0, -EINVAL for 0 frames or more than 2^32 - 2, or
  * -ENOMEM.
  */
-int vm_phys_init(struct vm_phys *ph, uint64_t nframes);
+int vm_phys_init(struct vm_phys *ph, uint64_t nframes, unsigned levels);
 
 /* Unmaps everything.  ph may have been only zeroed. */
 void vm_phys_fini(struct vm_phys *ph);
@@ -133,60 +141,60 @@ vm_phys_frame(const struct vm_phys *ph, uint64_t pfn)
 	return &ph->frames[pfn];
 }
 
-/*
- * Gives p a mapper number for the reverse map (stored in p by the
- * caller); 0 or -ENOMEM.  vm_phys_mapper_del frees the number of a
- * process that maps nothing any more.
- */
-int vm_phys_mapper_add(struct vm_phys *ph, struct vm_proc *p,
-		       uint32_t *who);
-void vm_phys_mapper_del(struct vm_phys *ph, uint32_t who);
+/* The number of PTEs that map data frame pfn. */
+static inline uint32_t
+vm_frame_mapcount(const struct vm_phys *ph, uint64_t pfn)
+{
+	return ph->mapcount[pfn];
+}
 
-/* The process of rmap entry r. */
+/* The PFN of frame f. */
+static inline uint64_t
+vm_phys_pfn(const struct vm_phys *ph, const struct vm_frame *f)
+{
+	return (uint64_t)(f - ph->frames);
+}
+
+/*
+ * Families.  vm_phys_family_new makes p the one member of a new family,
+ * 0 or -ENOMEM; vm_phys_family_join adds child to parent's family, last;
+ * vm_phys_family_leave takes p, which maps nothing any more, out of its
+ * family, freeing the number with the last member.
+ */
+int vm_phys_family_new(struct vm_phys *ph, struct vm_proc *p);
+void vm_phys_family_join(struct vm_phys *ph, struct vm_proc *child,
+			 struct vm_proc *parent);
+void vm_phys_family_leave(struct vm_phys *ph, struct vm_proc *p);
+
+/* The first member of rmap entry r's family. */
 static inline struct vm_proc *
-vm_rmap_proc(const struct vm_phys *ph, const struct vm_rmap *r)
+vm_rmap_family(const struct vm_phys *ph, const struct vm_rmap *r)
 {
-	return ph->mapper[r->who];
+	return ph->family[r->who];
 }
 
 /*
- * Doubles the rmap pool (the first call makes 1024 entries) and chains the
- * new entries onto its free list.  0, or -ENOMEM with the pool unchanged.
- * Only vm_rmap_add calls it, when the free list is empty.
+ * Counts a new mapping of data frame pfn by p at va (whose PTE the
+ * caller sets): mapcount + 1, and an entry for p's family at va unless
+ * one is there.  0 or -ENOMEM, with nothing changed.
  */
-int vm_rmap_grow(struct vm_phys *ph);
+int vm_rmap_add(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p,
+		uint64_t va);
 
 /*
- * Adds (proc, va) to the frame's reverse map.  0 or -ENOMEM.  Inline: it
- * runs once for every page a fork shares, and the call cost a fifth of
- * the fork's instructions.
+ * Counts the end of p's mapping of pfn at va: mapcount - 1, and the
+ * family's entry goes when no other member maps pfn at va (p's own PTE
+ * is not looked at: it may be changed before or after).  0, or -ENOENT
+ * when the family has no entry there.
  */
-static inline int
-vm_rmap_add(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
-{
-	struct vm_frame *f = &ph->frames[pfn];
-	uint32_t i;
-
-	if (!ph->rmap_free && vm_rmap_grow(ph))
-		return -ENOMEM;
-	i = ph->rmap_free;
-	ph->rmap_free = ph->rmap[i].next;
-	ph->rmap[i].va = va;
-	ph->rmap[i].who = vm_proc_mapper(p);
-	ph->rmap[i].next = f->rmap;
-	f->rmap = i;
-	f->mapcount++;
-	return 0;
-}
-
-/* Removes (proc, va) from the frame's reverse map.  0 or -ENOENT. */
 int vm_rmap_del(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p,
 		uint64_t va);
 
 /*
- * Calls fn for each (proc, va) mapping the frame, in order.  fn may remove
- * the entry it is given but no other.  Stops at the first non-zero return
- * and returns it.
+ * Calls fn for each (proc, va) whose PTE maps the frame: entries in
+ * order, and in each the family's members in fork order.  fn may end the
+ * mapping it is given (vm_rmap_del of it) but no other.  Stops at the
+ * first non-zero return and returns it.
  */
 int vm_rmap_each(struct vm_phys *ph, uint64_t pfn,
 		 int (*fn)(void *ctx, struct vm_proc *p, uint64_t va),

@@ -46,16 +46,10 @@ struct vm_proc {
 	uint64_t limit;		/* charged frames allowed, 0 = no limit */
 	uint64_t start_time;	/* simulated clock at spawn */
 	uint64_t start_stack;	/* top of the initial stack */
-	uint32_t mapper;	/* its number in the frames' reverse map */
+	uint32_t family;	/* its family's number in the reverse map */
+	struct vm_proc *family_next; /* the next member (phys.h) */
 	struct vm_proc *next;
 };
-
-/* p's number in the frames' reverse map (phys.h). */
-static inline uint32_t
-vm_proc_mapper(const struct vm_proc *p)
-{
-	return p->mapper;
-}
 
 /*
  * Creates a process named comm (NULL: "proc"; longer names are cut to 15

@@ -77,7 +77,7 @@ START_TEST(test_fork_shares_every_page_cow)
 		ck_assert_uint_eq(VM_PTE2PFN(pp), VM_PTE2PFN(cp));
 		ck_assert(pp & VM_PTE_COW && !(pp & VM_PTE_RW));
 		ck_assert(cp & VM_PTE_COW && !(cp & VM_PTE_RW));
-		ck_assert_uint_eq(m->phys.frames[VM_PTE2PFN(pp)].mapcount, 2);
+		ck_assert_uint_eq(vm_frame_mapcount(&m->phys, VM_PTE2PFN(pp)), 2);
 	}
 	ck_assert_uint_eq(m->stats.v[VM_STAT_cow_break], 0);
 	vm_machine_destroy(m);
@@ -95,7 +95,7 @@ START_TEST(test_fork_write_copies_then_reuses)
 	poke(m, c, BASE, 'X');			/* child: a copy */
 	ck_assert_uint_eq(m->stats.v[VM_STAT_cow_break], 1);
 	ck_assert_uint_ne(VM_PTE2PFN(t_pte(m, c, BASE)), pfn0);
-	ck_assert_uint_eq(m->phys.frames[pfn0].mapcount, 1);
+	ck_assert_uint_eq(vm_frame_mapcount(&m->phys, pfn0), 1);
 	ck_assert_uint_eq(byte_at(m, p, BASE), 'a');
 	ck_assert_uint_eq(byte_at(m, c, BASE), 'X');
 	poke(m, p, BASE, 'Y');			/* parent: alone now, reuse */
@@ -111,8 +111,7 @@ START_TEST(test_fork_write_copies_then_reuses)
 	vm_proc_reap(m, c);
 	for (int i = 1; i < PAGES; i++)
 		ck_assert_uint_eq(
-			m->phys.frames[VM_PTE2PFN(t_pte(m, p, BASE + i * 4096ull))]
-				.mapcount, 1);
+			vm_frame_mapcount(&m->phys, VM_PTE2PFN(t_pte(m, p, BASE + i * 4096ull))), 1);
 	poke(m, p, BASE + 4096, 'Z');
 	ck_assert_uint_eq(m->stats.v[VM_STAT_cow_reuse], 2);
 	vm_machine_destroy(m);
@@ -144,7 +143,7 @@ START_TEST(test_fork_swap_cache_one_frame)
 	ck_assert_uint_eq(m->stats.v[VM_STAT_pgmajfault], 1);
 	pfn = VM_PTE2PFN(t_pte(m, p, BASE));
 	ck_assert_uint_eq(VM_PTE2PFN(t_pte(m, c, BASE)), pfn);
-	ck_assert_uint_eq(m->phys.frames[pfn].mapcount, 2);
+	ck_assert_uint_eq(vm_frame_mapcount(&m->phys, pfn), 2);
 	/* the swap cache's reference only */
 	ck_assert_uint_eq(vm_pager_slot_refs(m, slot), 1);
 	/* still shared: a write copies, the other keeps the old bytes */

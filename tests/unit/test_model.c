@@ -73,8 +73,9 @@
  *   counters  rss_anon, rss_file, swapents, pt_pages and charged of each
  *             process, m->user_pages (anonymous and file frames) and the
  *             frame counts by use, recounted
- *   frames    mapcount = rmap length = PTEs found, and each rmap entry's
- *             PTE maps the frame; mapped and page-cache frames are on the
+ *   frames    mapcount = rmap visits = PTEs found, each visit a PTE that
+ *             maps the frame, none twice; the rmap chain's entries
+ *             distinct, each mapped by a member of its family; mapped and page-cache frames are on the
  *             policy's lists; no pin left over; no frame charged to a
  *             dead process; an anonymous frame nobody maps is in the swap
  *             cache with its slot held by PTEs; a file frame is attached
@@ -717,20 +718,30 @@ count_nent(const vm_pte_t *e)
 	return n;
 }
 
-/* True when frame pfn's reverse map holds (p, va). */
+struct rmap_find {
+	struct vm_machine *m;
+	const struct vm_proc *p; /* look for (p, va), or any dirty PTE */
+	uint64_t va;
+};
+
+static int
+rmap_find_one(void *ctx, struct vm_proc *p, uint64_t va)
+{
+	struct rmap_find *r = ctx;
+
+	if (r->p)
+		return r->p == p && r->va == va;
+	return (t_pte(r->m, p, va) & VM_PTE_D) != 0;
+}
+
+/* True when frame pfn's reverse map visits (p, va). */
 static bool
 rmap_has(struct vm_machine *m, uint64_t pfn, const struct vm_proc *p,
 	 uint64_t va)
 {
-	uint32_t r = vm_phys_frame(&m->phys, pfn)->rmap;
+	struct rmap_find r = { .m = m, .p = p, .va = va };
 
-	for (uint32_t n = 0; r && n < m->phys.rmap_cap; n++) {
-		if (vm_rmap_proc(&m->phys, &m->phys.rmap[r]) == p &&
-		    m->phys.rmap[r].va == va)
-			return true;
-		r = m->phys.rmap[r].next;
-	}
-	return false;
+	return vm_rmap_each(&m->phys, pfn, rmap_find_one, &r) != 0;
 }
 
 /* True when a data frame was written since its backing copy was: its
@@ -739,15 +750,11 @@ static bool
 frame_dirty(struct vm_machine *m, uint64_t pfn)
 {
 	const struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
+	struct rmap_find r = { .m = m };
 
 	if (f->flags & VM_FF_DIRTY)
 		return true;
-	for (uint32_t r = f->rmap; r; r = m->phys.rmap[r].next)
-		if (t_pte(m, vm_rmap_proc(&m->phys, &m->phys.rmap[r]),
-			  m->phys.rmap[r].va) &
-		    VM_PTE_D)
-			return true;
-	return false;
+	return vm_rmap_each(&m->phys, pfn, rmap_find_one, &r) != 0;
 }
 
 /* The frame use a present page of g's backing maps. */
@@ -779,13 +786,14 @@ check_cow(struct model *md, struct mproc *mp, const struct mpage *g,
 		     "COW (PTE %#" PRIx64 ")",
 		     mp->p->pid, va, pte);
 	model_assert(md,
-		     f->mapcount == 1 &&
+		     vm_frame_mapcount(&md->m->phys, vm_phys_pfn(&md->m->phys, f)) == 1 &&
 			     (!f->obj ||
 			      vm_swap_count(md->m->swap, f->index) == 1),
 		     "pid %d: %#" PRIx64 " (PTE %#" PRIx64 ") is not COW, "
 		     "but its frame is mapped %u times, %s slot %" PRIu64
 		     " held %u times",
-		     mp->p->pid, va, pte, f->mapcount,
+		     mp->p->pid, va, pte,
+		     vm_frame_mapcount(&md->m->phys, vm_phys_pfn(&md->m->phys, f)),
 		     f->obj ? "its" : "no", f->index,
 		     f->obj ? vm_swap_count(md->m->swap, f->index) : 0);
 }
@@ -1073,7 +1081,7 @@ check_anon(struct model *md, uint64_t pfn, const struct vm_frame *f)
 	struct vm_machine *m = md->m;
 
 	if (!f->obj) {
-		model_assert(md, f->mapcount,
+		model_assert(md, vm_frame_mapcount(&m->phys, pfn),
 			     "pfn %" PRIu64 ": anonymous, unmapped, uncached",
 			     pfn);
 		model_assert(md,
@@ -1101,7 +1109,8 @@ check_anon(struct model *md, uint64_t pfn, const struct vm_frame *f)
 		     "pfn %" PRIu64 ": swap cache of slot %" PRIu64, pfn,
 		     f->index);
 	model_assert(md,
-		     f->mapcount || vm_swap_count(m->swap, f->index) > 1,
+		     vm_frame_mapcount(&m->phys, pfn) ||
+			     vm_swap_count(m->swap, f->index) > 1,
 		     "pfn %" PRIu64 ": unmapped in the swap cache, slot "
 		     "%" PRIu64 " held by no PTE",
 		     pfn, f->index);
@@ -1124,9 +1133,46 @@ check_file_frame(struct model *md, uint64_t pfn, const struct vm_frame *f)
 	mf->frames++;
 }
 
+struct rmap_visit {
+	struct vm_machine *m;
+	struct model *md;
+	uint64_t pfn;
+	uint32_t n;
+	struct vm_proc *seen_p[64];
+	uint64_t seen_va[64];
+};
+
+/* One mapping vm_rmap_each visits: a live process of the model whose PTE
+ * maps the frame, not visited before. */
+static int
+visit_one(void *ctx, struct vm_proc *p, uint64_t va)
+{
+	struct rmap_visit *v = ctx;
+	struct mproc *mp = model_find(v->md, p);
+	vm_pte_t pte = t_pte(v->m, p, va);
+
+	model_assert(v->md, mp && !mp->dead,
+		     "pfn %" PRIu64 ": rmap visits a dead process", v->pfn);
+	model_assert(v->md, (pte & VM_PTE_P) && VM_PTE2PFN(pte) == v->pfn,
+		     "pfn %" PRIu64 ": rmap visits pid %d at %#" PRIx64
+		     ", whose PTE is %#" PRIx64,
+		     v->pfn, p->pid, va, pte);
+	for (uint32_t i = 0; i < v->n && i < 64; i++)
+		model_assert(v->md, v->seen_p[i] != p || v->seen_va[i] != va,
+			     "pfn %" PRIu64 ": rmap visits pid %d at %#" PRIx64
+			     " twice",
+			     v->pfn, p->pid, va);
+	if (v->n < 64) {
+		v->seen_p[v->n] = p;
+		v->seen_va[v->n] = va;
+	}
+	v->n++;
+	return 0;
+}
+
 /*
- * A data frame: charged to a live process or to no one, rmap = mapcount
- * = PTEs found, each rmap entry's PTE maps it, on the lists when it is
+ * A data frame: charged to a live process or to no one, mapcount = rmap
+ * visits = PTEs found, each visit's PTE maps it, on the lists when it is
  * mapped or cached, found in the pager's index under its object.
  */
 static void
@@ -1134,34 +1180,57 @@ check_data(struct model *md, uint64_t pfn, const struct vm_frame *f)
 {
 	struct vm_machine *m = md->m;
 	struct mproc *owner = model_find(md, f->owner);
-	uint32_t len = 0;
+	struct rmap_visit v = { 0 };
+	uint32_t len = 0, chain = 0;
 
 	model_assert(md, !f->owner || (owner && !owner->dead),
 		     "pfn %" PRIu64 " is charged to %s", pfn,
 		     owner ? "a zombie" : "no process of ours");
 	if (owner)
 		owner->owned++;
+	/* the chain: distinct (family, va), each mapped by a member */
 	for (uint32_t r = f->rmap; r; r = m->phys.rmap[r].next) {
 		const struct vm_rmap *e = &m->phys.rmap[r];
-		struct mproc *mp = model_find(md, vm_rmap_proc(&m->phys, e));
-		vm_pte_t pte;
+		bool mapped = false;
 
-		model_assert(md, ++len <= f->mapcount,
-			     "pfn %" PRIu64 ": rmap longer than mapcount %u",
-			     pfn, f->mapcount);
-		model_assert(md, mp && !mp->dead,
-			     "pfn %" PRIu64 ": rmap entry of a dead process",
-			     pfn);
-		pte = t_pte(m, mp->p, e->va);
-		model_assert(md, (pte & VM_PTE_P) && VM_PTE2PFN(pte) == pfn,
-			     "pfn %" PRIu64
-			     ": rmap says pid %d maps it at %#" PRIx64
-			     ", the PTE is %#" PRIx64,
-			     pfn, mp->p->pid, e->va, pte);
+		model_assert(md, ++chain <= md->mapc[pfn],
+			     "pfn %" PRIu64 ": rmap longer than its PTEs %u",
+			     pfn, md->mapc[pfn]);
+		for (uint32_t o = m->phys.rmap[r].next; o;
+		     o = m->phys.rmap[o].next)
+			model_assert(md,
+				     m->phys.rmap[o].who != e->who ||
+					     m->phys.rmap[o].va != e->va,
+				     "pfn %" PRIu64 ": two rmap entries of "
+				     "family %u at %#" PRIx64,
+				     pfn, e->who, e->va);
+		for (struct vm_proc *q = vm_rmap_family(&m->phys, e); q;
+		     q = q->family_next) {
+			vm_pte_t pte = t_pte(m, q, e->va);
+
+			model_assert(md, q->family == e->who,
+				     "pid %d is on family %u's list but "
+				     "says %u",
+				     q->pid, e->who, q->family);
+			mapped |= (pte & VM_PTE_P) && VM_PTE2PFN(pte) == pfn;
+		}
+		model_assert(md, mapped,
+			     "pfn %" PRIu64 ": rmap entry of family %u at "
+			     "%#" PRIx64 ", which no member maps it at",
+			     pfn, e->who, e->va);
 	}
-	model_assert(md, len == f->mapcount && len == md->mapc[pfn],
-		     "pfn %" PRIu64 ": mapcount %u, rmap %u, PTEs %u", pfn,
-		     f->mapcount, len, md->mapc[pfn]);
+	/* the walk: every mapping once, each a live process's PTE */
+	v.m = m;
+	v.md = md;
+	v.pfn = pfn;
+	vm_rmap_each(&m->phys, pfn, visit_one, &v);
+	len = v.n;
+	model_assert(md,
+		     len == vm_frame_mapcount(&m->phys, pfn) &&
+			     len == md->mapc[pfn],
+		     "pfn %" PRIu64 ": mapcount %u, rmap visits %u, PTEs %u",
+		     pfn, vm_frame_mapcount(&m->phys, pfn), len,
+		     md->mapc[pfn]);
 	model_assert(md, (f->flags & VM_FF_LRU) || !len,
 		     "pfn %" PRIu64 " is mapped but on no list", pfn);
 	if (f->obj) {
@@ -1200,11 +1269,13 @@ check_frames(struct model *md)
 			check_data(md, pfn, f);
 		else
 			model_assert(md,
-				     !f->mapcount && !f->rmap && !f->owner &&
+				     !vm_frame_mapcount(&m->phys, pfn) &&
+					     !f->rmap && !f->owner &&
 					     !f->flags && !f->obj,
 				     "pfn %" PRIu64 " (use %d): mapcount %u, "
 				     "flags %#x, owner %p, object %p",
-				     pfn, f->use, f->mapcount, f->flags,
+				     pfn, f->use,
+				     vm_frame_mapcount(&m->phys, pfn), f->flags,
 				     (void *)f->owner, (void *)f->obj);
 	}
 	for (int u = 0; u <= VM_FRAME_KERNEL; u++)
@@ -1336,7 +1407,7 @@ check_alone(struct model *md, struct mproc *mp, int i, vm_pte_t pte)
 		slot = vm_phys_frame(&m->phys, (uint64_t)pfn)->index;
 		want_refs = 1;
 	}
-	maps = pfn >= 0 ? vm_phys_frame(&m->phys, (uint64_t)pfn)->mapcount : 0;
+	maps = pfn >= 0 ? vm_frame_mapcount(&m->phys, (uint64_t)pfn) : 0;
 	refs = slot ? vm_swap_count(m->swap, slot) : 0;
 	model_assert(md, maps == ((pte & VM_PTE_P) != 0) && refs == want_refs,
 		     "pid %d: shared %#" PRIx64 " is its own, but its frame "
@@ -2358,7 +2429,9 @@ count_cached(struct model *md, bool drop)
 
 		if (f->use != VM_FRAME_FILE)
 			continue;
-		model_assert(md, !drop || f->mapcount || frame_dirty(m, pfn),
+		model_assert(md,
+			     !drop || vm_frame_mapcount(&m->phys, pfn) ||
+				     frame_dirty(m, pfn),
 			     "pfn %" PRIu64 " clean, unmapped, not dropped",
 			     pfn);
 		n++;

@@ -172,7 +172,8 @@ anon_mapped_frames(struct vm_machine *m)
 	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
 		struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
 
-		n += f->use == VM_FRAME_ANON && f->mapcount > 0;
+		n += f->use == VM_FRAME_ANON &&
+		     vm_frame_mapcount(&m->phys, pfn) > 0;
 	}
 	return n;
 }
