@@ -5,7 +5,8 @@
  * written whole, so dirty and distinct, is forked three ways:
  *
  *   cow fork  vm_proc_fork: the child's page tables, and a PTE and a
- *             mapcount a page (the child joins its parent's rmap family).  No data frame may be allocated or copied:
+ *             mapcount a page (the child joins its parent's family in
+ *             the reverse map).  No data frame may be allocated or copied:
  *             pgalloc grows by the tables only, cow_break stays 0 and
  *             every data frame is then mapped twice.
  *   eager     the baseline, what a fork without COW costs: a fork, then
@@ -18,7 +19,8 @@
  * frames.  Every round times each of the three, the cow fork first, after
  * the previous round's copies (so with cold caches).  A warm-up round
  * comes first, so that every frame a round uses has been touched by the
- * host and the reverse-map pool has its full size; its cow fork, the
+ * host and the reverse-map pool has its full size (the eager copies grow
+ * it); its cow fork, the
  * machine's first, is printed on its own.  Prints the medians over the
  * rounds and the ratio eager / cow fork, with the target (>= 100x)
  * reported as met or missed: a ratio is never a failure.  Exits 1 only
@@ -281,8 +283,8 @@ report(const struct round *r, unsigned k, uint64_t n, uint64_t w, double first)
 	       (unsigned long long)(r[k - 1].alloc - r[k - 1].pt +
 				    r[k - 1].cow),
 	       (unsigned long long)r[k - 1].shared, (unsigned long long)n);
-	printf("first fork: %8.2f ms  (the machine's first: the reverse map "
-	       "grows, the host maps fresh memory)\n",
+	printf("first fork: %8.2f ms  (the machine's first: the host maps "
+	       "fresh memory for the child's tables)\n",
 	       first * 1e3);
 	printf("eager:      %8.2f ms  (fork %.2f ms + a write to each page: "
 	       "%llu pages copied)\n",
