@@ -41,7 +41,8 @@ int fmt_loadavg(struct vm_machine *m, struct sbuf *sb);
 /* /proc/PID/comm: the name and a newline. */
 int fmt_comm(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb);
 
-/* /proc/PID/oom_score: Linux's badness of p, 0..1000 (0 for a zombie). */
+/* /proc/PID/oom_score: Linux's badness of p, scaled as Linux's
+ * proc_oom_score() (about 666 for a small process), 0 for a zombie. */
 int fmt_oom_score(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb);
 
 #endif /* VMLABFS_SYSFMT_H */
