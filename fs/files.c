@@ -23,8 +23,8 @@
  *	regular file  yes                   EINVAL
  *	directory     opendir; EISDIR       EINVAL
  *	symlink       ELOOP: never          the target when the mount is
- *	              followed              nosymfollow (files_mounted),
- *	                                    else ELOOP
+ *	              followed              nosymfollow (-o nosymfollow,
+ *	                                    files_mounted), else ELOOP
  *	other         EPERM                 EINVAL
  *
  * Made here: regular files (create; mknod of S_IFREG) and directories.

@@ -51,10 +51,12 @@ files_ino(fuse_ino_t ino)
 int files_init(const char *dir);
 
 /*
- * Called once the mount exists: asks the kernel not to follow symlinks
- * on it (nosymfollow), so that readlink can show a symlink of the
- * backing directory without anyone ever following it.  Where that is
- * not allowed (not root), readlink fails with ELOOP instead.
+ * Called once the mount exists, when the nosymfollow option asks for
+ * it: asks the kernel not to follow symlinks on it, so that readlink
+ * can show a symlink of the backing directory without anyone ever
+ * following it (the root's self then cannot be followed either).  Where
+ * that is not allowed (not root), and without the option, readlink
+ * fails with ELOOP instead.
  */
 void files_mounted(const char *mountpoint);
 

@@ -54,6 +54,10 @@ enum node_type {
 	N_PHYS_FRAMES,
 	N_SWAP_DIR,
 	N_SWAP_SLOT,	/* arg: slot */
+	N_SELF,		/* a symlink to the current process, see sysfmt.h */
+	N_STAT,
+	N_CPUINFO,
+	N_LOADAVG,
 	N_FILES,	/* files/: served by files.c, see above */
 	N_PID_DIR,	/* the rest have a pid */
 	N_PID_CTL,
@@ -67,6 +71,11 @@ enum node_type {
 	N_PID_STATM,
 	N_PID_CMDLINE,
 	N_PID_LIMIT,
+	N_PID_SMAPS_ROLLUP,
+	N_PID_COMM,
+	N_PID_ENVIRON,
+	N_PID_OOM_SCORE,
+	N_PID_OOM_ADJ,
 	N_PT_DIR,	/* arg: page-table path, see pt_path_* */
 	N_PT_ENTRIES,
 	N_PT_RAW,
@@ -98,6 +107,7 @@ struct lab {
 	struct vm_machine *m;
 	struct lab_log log;
 	struct vm_config cfg;	/* as mounted */
+	uint64_t btime;		/* wall-clock second of the mount (stat) */
 	char *state_dir;
 	/* node table */
 	pthread_mutex_t nlock;

@@ -24,6 +24,7 @@
 
 #include "labfmt.h"
 #include "procfmt.h"
+#include "sysfmt.h"
 #include "tree.h"
 #include "vmlab/census.h"
 #include "vmlab/config.h"
@@ -52,6 +53,10 @@ static const struct entry root_entries[] = {
 	{ "kpageflags", N_KPAGEFLAGS, S_IFREG | 0400 },
 	{ "kpagecount", N_KPAGECOUNT, S_IFREG | 0400 },
 	{ "uptime", N_UPTIME, S_IFREG | 0444 },
+	{ "stat", N_STAT, S_IFREG | 0444 },
+	{ "cpuinfo", N_CPUINFO, S_IFREG | 0444 },
+	{ "loadavg", N_LOADAVG, S_IFREG | 0444 },
+	{ "self", N_SELF, S_IFLNK | 0777 },
 	{ "last_pid", N_LAST_PID, S_IFREG | 0444 },
 	{ "trace", N_TRACE, S_IFREG | 0200 },
 	{ "tlb", N_TLB, S_IFREG | 0444 },
@@ -78,6 +83,11 @@ static const struct entry pid_entries[] = {
 	{ "statm", N_PID_STATM, S_IFREG | 0444 },
 	{ "cmdline", N_PID_CMDLINE, S_IFREG | 0444 },
 	{ "limit", N_PID_LIMIT, S_IFREG | 0644 },
+	{ "smaps_rollup", N_PID_SMAPS_ROLLUP, S_IFREG | 0444 },
+	{ "comm", N_PID_COMM, S_IFREG | 0444 },
+	{ "environ", N_PID_ENVIRON, S_IFREG | 0400 },
+	{ "oom_score", N_PID_OOM_SCORE, S_IFREG | 0444 },
+	{ "oom_score_adj", N_PID_OOM_ADJ, S_IFREG | 0444 },
 	{ "pt", N_PT_DIR, DIR_MODE },
 	{ "translate", N_XLATE_DIR, DIR_MODE },
 };
@@ -320,6 +330,9 @@ tree_is_text(int type)
 	case N_PHYS_FRAMES: case N_PID_MAPS: case N_PID_SMAPS:
 	case N_PID_STATUS: case N_PID_STAT: case N_PID_STATM:
 	case N_PID_CMDLINE: case N_PID_LIMIT: case N_PT_ENTRIES: case N_XLATE:
+	case N_STAT: case N_CPUINFO: case N_LOADAVG: case N_PID_SMAPS_ROLLUP:
+	case N_PID_COMM: case N_PID_ENVIRON: case N_PID_OOM_SCORE:
+	case N_PID_OOM_ADJ:
 		return true;
 	default:
 		return false;
@@ -343,6 +356,13 @@ render_pid(struct lab *l, struct vm_proc *p, int type, uint64_t arg,
 	case N_PID_STAT: return fmt_stat(m, p, sb);
 	case N_PID_STATM: return fmt_statm(m, p, sb);
 	case N_PID_CMDLINE: return fmt_cmdline(m, p, sb);
+	case N_PID_SMAPS_ROLLUP: return fmt_smaps_rollup(m, p, sb);
+	case N_PID_COMM: return fmt_comm(m, p, sb);
+	case N_PID_ENVIRON: return 0;	/* processes here have none */
+	case N_PID_OOM_SCORE: return fmt_oom_score(m, p, sb);
+	case N_PID_OOM_ADJ:
+		sbuf_printf(sb, "0\n");
+		return 0;
 	case N_PID_LIMIT:
 		sbuf_printf(sb, "%" PRIu64 "\n", p->limit);
 		return 0;
@@ -372,6 +392,9 @@ tree_render(struct lab *l, int type, int pid, uint64_t arg, struct sbuf *sb)
 	case N_MEMINFO: return fmt_meminfo(m, sb);
 	case N_SWAPS: return fmt_swaps(m, sb);
 	case N_UPTIME: return fmt_uptime(m, sb);
+	case N_STAT: return fmt_cpu_stat(m, l->btime, sb);
+	case N_CPUINFO: return fmt_cpuinfo(m, sb);
+	case N_LOADAVG: return fmt_loadavg(m, sb);
 	case N_LAST_PID: sbuf_printf(sb, "%d\n", m->last_pid); break;
 	case N_TLB: render_tlb(l, sb); break;
 	case N_PHYS_FRAMES: render_frames(l, sb); break;
@@ -400,6 +423,8 @@ node_alive(struct lab *l, int type, int pid, uint64_t arg)
 	if (type < N_PID_DIR) {
 		if (type == N_SWAP_SLOT)
 			return vm_pager_slot_refs(l->m, arg) ? 0 : -ENOENT;
+		if (type == N_SELF)
+			return fmt_self(l->m) ? 0 : -ENOENT;
 		return 0;
 	}
 	p = tree_proc(l, pid);
@@ -540,6 +565,8 @@ tree_lookup(struct lab *l, const struct node *dir, const char *name,
 			*c = (struct child){ N_PID_DIR, (int)v, 0 };
 			return 0;
 		}
+		if (!strcmp(name, "self") && !fmt_self(l->m))
+			return -ENOENT;
 		return lookup_in(root_entries, NELEM(root_entries), name, c);
 	case N_PHYS_DIR:
 		return lookup_in(phys_entries, NELEM(phys_entries), name, c);
@@ -607,7 +634,11 @@ tree_list(struct lab *l, const struct node *dir, add_fn *add, void *ctx)
 
 	switch (dir->type) {
 	case N_ROOT:
-		list_set(root_entries, NELEM(root_entries), 0, add, ctx);
+		for (size_t i = 0; i < NELEM(root_entries); i++)
+			if (root_entries[i].type != N_SELF || fmt_self(l->m))
+				add(ctx, root_entries[i].name,
+				    root_entries[i].mode, root_entries[i].type,
+				    0, 0);
 		for (struct vm_proc *p = l->m->procs; p; p = p->next) {
 			snprintf(name, sizeof(name), "%d", p->pid);
 			add(ctx, name, DIR_MODE, N_PID_DIR, p->pid, 0);
@@ -651,4 +682,31 @@ tree_pt_table(struct lab *l, struct vm_proc *p, uint64_t arg)
 	int level;
 
 	return pt_table(l, p, arg, &level);
+}
+
+int
+tree_readlink(struct lab *l, int type, char *buf, size_t size)
+{
+	struct vm_proc *p = type == N_SELF ? fmt_self(l->m) : NULL;
+
+	if (type != N_SELF)
+		return -EINVAL;
+	if (!p)
+		return -ENOENT;
+	snprintf(buf, size, "%d", p->pid);
+	return 0;
+}
+
+int
+tree_lookup_reader(struct lab *l, const char *name, int reader,
+		   struct child *c)
+{
+	struct vm_proc *p = fmt_self(l->m);
+	char own[24];
+
+	snprintf(own, sizeof(own), "%d", reader);
+	if (reader <= 0 || strcmp(name, own) || !p)
+		return -ENOENT;
+	*c = (struct child){ N_PID_DIR, p->pid, 1 };
+	return 0;
 }

@@ -8,6 +8,7 @@
 #define VMLABFS_TREE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -48,6 +49,22 @@ bool tree_is_text(int type);
 /* Renders a text file into sb.  -ENOENT when the node is gone. */
 int tree_render(struct lab *l, int type, int pid, uint64_t arg,
 		struct sbuf *sb);
+
+/*
+ * A name of the root that no process has but that is the reader's own
+ * pid (on the host): the current process's directory, as self leads
+ * to, under a node of its own (arg 1).  procps looks itself up by
+ * getpid() in /proc.  0 with *c, or -ENOENT.
+ */
+int tree_lookup_reader(struct lab *l, const char *name, int reader,
+		       struct child *c);
+
+/*
+ * The target of a symlink node (self: the current process's pid) into
+ * buf.  -EINVAL for a node that is not a symlink, -ENOENT when the
+ * link names nothing (a machine without processes).
+ */
+int tree_readlink(struct lab *l, int type, char *buf, size_t size);
 
 /* The process of a pid node, alive or zombie, or NULL. */
 struct vm_proc *tree_proc(struct lab *l, int pid);

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -71,6 +72,8 @@ vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	memset(&e, 0, sizeof(e));
 	LOCK();
 	rc = tree_lookup(&lab, &dir, name, &c);
+	if (rc == -ENOENT && dir.type == N_ROOT)
+		rc = tree_lookup_reader(&lab, name, fuse_req_ctx(req)->pid, &c);
 	if (rc == 0 && c.type != N_FILES)
 		rc = tree_getattr(&lab, c.type, c.pid, c.arg, &e.attr);
 	UNLOCK();
@@ -895,14 +898,29 @@ vmlabfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		fuse_reply_err(req, no_create(newparent));
 }
 
-/* Nothing else in the tree is a symlink. */
+/* self is the tree's one symlink; files/ may hold others. */
 static void
 vmlabfs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
-	if (files_ino(ino))
+	char target[24];
+	struct node n;
+	int rc;
+
+	if (files_ino(ino)) {
 		files_readlink(req, ino);
+		return;
+	}
+	if (!node_find(&lab, ino, &n)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	LOCK();
+	rc = tree_readlink(&lab, n.type, target, sizeof(target));
+	UNLOCK();
+	if (rc)
+		fuse_reply_err(req, -rc);
 	else
-		fuse_reply_err(req, EINVAL);
+		fuse_reply_readlink(req, target);
 }
 
 /* The rest of the tree has nothing to sync: 0, never ENOSYS, which would
@@ -982,6 +1000,7 @@ struct options {
 	char *frames, *mem, *swap, *state, *policy, *tlb_entries, *tlb_ways;
 	char *asid, *levels, *limit, *seed, *files;
 	int show_help;
+	int nosymfollow;	/* show files/ symlinks' targets; self breaks */
 };
 
 #define OPT(t, f) { t, offsetof(struct options, f), 1 }
@@ -1000,6 +1019,7 @@ static const struct fuse_opt vmlabfs_opts[] = {
 	OPT("limit=%s", limit), OPT("--limit=%s", limit),
 	OPT("seed=%s", seed), OPT("--seed=%s", seed),
 	OPT("files=%s", files), OPT("--files=%s", files),
+	OPT("nosymfollow", nosymfollow), OPT("--nosymfollow", nosymfollow),
 	FUSE_OPT_END
 };
 
@@ -1039,6 +1059,9 @@ usage(const char *prog)
 	       "    levels=4|5        page-table levels (default 4)\n"
 	       "    limit=N           resident user pages, 0 = all (default 0)\n"
 	       "    seed=N            seed of the random policy (default 1)\n"
+	       "    nosymfollow       mount nosymfollow: readlink shows the\n"
+	       "                      targets of files/ symlinks, but self\n"
+	       "                      can no longer be followed\n"
 	       "Numbers (SIZE, N) are decimal or 0x hex, with an optional\n"
 	       "binary suffix K, M, G or T (KiB, MiB, ... too).\n\n", prog);
 }
@@ -1241,10 +1264,12 @@ main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_signals;
-	files_mounted(opts.mountpoint);
+	if (o.nosymfollow)
+		files_mounted(opts.mountpoint);
 	fuse_daemonize(opts.foreground);
 	if (lab_start())
 		goto out_unmount;
+	lab.btime = (uint64_t)time(NULL);
 	lab_logf("vmlabfs %s: %" PRIu64 " frames (%" PRIu64 " KiB), swap %"
 		 PRIu64 " pages in %s, policy %s, TLB %u entries %u ways%s",
 		 PACKAGE_VERSION, lab.cfg.frames, lab.cfg.frames * 4,

@@ -57,6 +57,8 @@ machine_reset(struct vm_machine *m)
 	vm_tlb_flush_all(&m->cpu.tlb);
 	memset(&m->stats, 0, sizeof(m->stats));
 	m->clock = 0;
+	m->clock_sys = 0;
+	m->cpu.ctxt = 0;
 }
 
 static int

@@ -121,7 +121,7 @@ fault_install(struct fault_ctx *c, uint64_t pfn, vm_pte_t pte, bool major)
 	if (major)
 		vm_count(c->m, c->p, VM_STAT_pgmajfault, 1);
 	else
-		c->m->clock += c->m->cfg.cost_minor_fault;
+		vm_clock_sys(c->m, c->m->cfg.cost_minor_fault);
 	return 0;
 }
 

@@ -357,7 +357,7 @@ vm_file_pagein(struct vm_machine *m, struct vm_file *f, uint64_t index,
 	vm_pager_attach(m, (uint64_t)pfn, &f->obj, index);
 	vm_reclaim_add(m, (uint64_t)pfn);
 	vm_count(m, owner, VM_STAT_pgpgin, VM_PAGE_SIZE >> 10);
-	m->clock += m->cfg.cost_major_fault;
+	vm_clock_sys(m, m->cfg.cost_major_fault);
 	*out = (uint64_t)pfn;
 	return 0;
 }
@@ -382,7 +382,7 @@ vm_file_pageout(struct vm_machine *m, struct vm_file *f, uint64_t pfn)
 		return -EIO;
 	}
 	vm_count(m, F(m, pfn)->owner, VM_STAT_pgpgout, VM_PAGE_SIZE >> 10);
-	m->clock += m->cfg.cost_swap_out;
+	vm_clock_sys(m, m->cfg.cost_swap_out);
 	return 0;
 }
 

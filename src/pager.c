@@ -325,7 +325,7 @@ vm_pager_swap_store(struct vm_machine *m, uint64_t slot, uint64_t pfn)
 	}
 	vm_count(m, f->owner, VM_STAT_pswpout, 1);
 	vm_count(m, f->owner, VM_STAT_pgpgout, VM_PAGE_SIZE >> 10);
-	m->clock += m->cfg.cost_swap_out;
+	vm_clock_sys(m, m->cfg.cost_swap_out);
 	return 0;
 }
 
@@ -339,7 +339,7 @@ vm_pager_swap_load(struct vm_machine *m, uint64_t slot, uint64_t pfn,
 		return rc == -ENOMEM ? rc : -EIO;
 	vm_count(m, owner, VM_STAT_pswpin, 1);
 	vm_count(m, owner, VM_STAT_pgpgin, VM_PAGE_SIZE >> 10);
-	m->clock += m->cfg.cost_major_fault;
+	vm_clock_sys(m, m->cfg.cost_major_fault);
 	return 0;
 }
 

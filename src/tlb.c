@@ -188,6 +188,8 @@ vm_cpu_switch(struct vm_machine *m, struct vm_proc *p)
 	if (m->cpu.cur == p)
 		return;
 	m->cpu.cur = p;
+	if (p)
+		m->cpu.ctxt++;
 	if (m->cfg.asid) {
 		m->cpu.asid = p ? p->asid : 0;
 		return;

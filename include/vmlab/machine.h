@@ -69,6 +69,7 @@ struct vm_cpu {
 	struct vm_tlb tlb;
 	struct vm_proc *cur;
 	unsigned asid;	/* tag in use: cur's ASID, or 0 with ASIDs off */
+	uint64_t ctxt;	/* switches to another process (/proc/stat ctxt) */
 };
 
 struct vm_machine {
@@ -77,6 +78,7 @@ struct vm_machine {
 	struct vm_cpu cpu;
 	struct vm_stats stats;
 	uint64_t clock;		/* simulated ns */
+	uint64_t clock_sys;	/* of clock: ns in faults, swap and file I/O */
 	unsigned va_bits;	/* 48 or 57: canonical addresses */
 	struct vm_log log;
 	/* kernel half: tables shared by every address space */
@@ -114,6 +116,18 @@ void vm_machine_destroy(struct vm_machine *m);
 
 /* The process with pid, or NULL. */
 struct vm_proc *vm_machine_proc(struct vm_machine *m, int pid);
+
+/*
+ * Charges ns of system time: the clock moves, and the part of it spent
+ * in the fault handler and in swap or file I/O (the system time of
+ * /proc/stat) with it.  The rest of the clock is user time: accesses.
+ */
+static inline void
+vm_clock_sys(struct vm_machine *m, uint64_t ns)
+{
+	m->clock += ns;
+	m->clock_sys += ns;
+}
 
 /* Counts an event in the machine and, when p is not NULL, in p. */
 void vm_count(struct vm_machine *m, struct vm_proc *p, enum vm_stat s,

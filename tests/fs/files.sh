@@ -1,7 +1,8 @@
 #!/bin/sh
 # files/: the real files of a backing directory, read and written as on a
 # local file system; a symlink put there from outside is never followed;
-# the bytes are in the directory after unmount; -o files=DIR chooses it.
+# the bytes are in the directory after unmount; -o files=DIR chooses it;
+# -o nosymfollow shows a planted link's target.
 . "${srcdir:-.}/tests/fs/lib.sh"
 lab_mount
 F=$MNT/files
@@ -203,4 +204,26 @@ if timeout 30 "$VMLABFS" -f -o "state=$T/state" -o "files=$T/no/such" \
 fi
 grep -q "files directory $T/no/such: No such file or directory" "$T/err" ||
 	fail "files= error: $(cat "$T/err")"
+
+# --- -o nosymfollow: readlink shows a planted link, self is not followed --
+ln -s /etc/passwd "$B/evil"
+lab_mount -o nosymfollow
+echo spawn me >"$MNT/ctl" || fail "spawn"
+if grep -q 'never followed (mount nosymfollow)' "$MNT/log"; then
+	expect_eq "$(readlink "$F/evil")" /etc/passwd \
+		"readlink of a planted link under nosymfollow"
+	if cat "$MNT/self/comm" >/dev/null 2>"$T/err"; then
+		fail "self followed on a nosymfollow mount"
+	fi
+	grep -q 'Too many levels of symbolic links' "$T/err" ||
+		fail "self under nosymfollow: $(cat "$T/err")"
+else
+	# the kernel refused nosymfollow (not root): as without the option
+	readlink "$F/evil" >/dev/null 2>&1 &&
+		fail "readlink answered on a mount that follows symlinks"
+fi
+expect_eq "$(readlink "$MNT/self")" 1 "readlink of self"
+if cat "$F/evil" >/dev/null 2>&1; then fail "read through a symlink"; fi
+lab_unmount
+rm "$B/evil"
 exit 0

@@ -34,6 +34,7 @@ Suite *suite_hostdir(void);
 Suite *suite_reclaim(void);
 Suite *suite_session(void);
 Suite *suite_swap(void);
+Suite *suite_sysfmt(void);
 Suite *suite_tlb(void);
 Suite *suite_trace(void);
 Suite *suite_vma(void);
