@@ -52,6 +52,7 @@ enum node_type {
 	N_PHYS_DIR,
 	N_PHYS_MEM,
 	N_PHYS_FRAMES,
+	N_PHYS_BUDDYINFO,
 	N_SWAP_DIR,
 	N_SWAP_SLOT,	/* arg: slot */
 	N_SELF,		/* a symlink to the current process, see sysfmt.h */

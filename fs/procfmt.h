@@ -135,6 +135,9 @@ int fmt_vmstat(struct vm_machine *m, struct sbuf *sb);
  */
 int fmt_swaps(struct vm_machine *m, struct sbuf *sb);
 
+/* phys/buddyinfo: free blocks by order, as /proc/buddyinfo. */
+int fmt_buddyinfo(struct vm_machine *m, struct sbuf *sb);
+
 /* /proc/uptime from the simulated clock.  0 or -ENOMEM. */
 int fmt_uptime(struct vm_machine *m, struct sbuf *sb);
 

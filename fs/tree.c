@@ -69,6 +69,7 @@ static const struct entry root_entries[] = {
 static const struct entry phys_entries[] = {
 	{ "mem", N_PHYS_MEM, S_IFREG | 0400 },
 	{ "frames", N_PHYS_FRAMES, S_IFREG | 0444 },
+	{ "buddyinfo", N_PHYS_BUDDYINFO, S_IFREG | 0444 },
 };
 
 static const struct entry pid_entries[] = {
@@ -327,7 +328,8 @@ tree_is_text(int type)
 	switch (type) {
 	case N_README: case N_VMSTAT: case N_MEMINFO: case N_SWAPS:
 	case N_UPTIME: case N_LAST_PID: case N_TLB: case N_CONFIG:
-	case N_PHYS_FRAMES: case N_PID_MAPS: case N_PID_SMAPS:
+	case N_PHYS_FRAMES: case N_PHYS_BUDDYINFO:
+	case N_PID_MAPS: case N_PID_SMAPS:
 	case N_PID_STATUS: case N_PID_STAT: case N_PID_STATM:
 	case N_PID_CMDLINE: case N_PID_LIMIT: case N_PT_ENTRIES: case N_XLATE:
 	case N_STAT: case N_CPUINFO: case N_LOADAVG: case N_PID_SMAPS_ROLLUP:
@@ -398,6 +400,7 @@ tree_render(struct lab *l, int type, int pid, uint64_t arg, struct sbuf *sb)
 	case N_LAST_PID: sbuf_printf(sb, "%d\n", m->last_pid); break;
 	case N_TLB: render_tlb(l, sb); break;
 	case N_PHYS_FRAMES: render_frames(l, sb); break;
+	case N_PHYS_BUDDYINFO: return fmt_buddyinfo(m, sb);
 	case N_CONFIG:
 		if (arg == vm_knob_count())
 			render_config_help(sb);

@@ -24,6 +24,59 @@
 
 #include "vmlab/phys.h"
 
+/* Takes the block at pfn off the list of its order. */
+static void
+buddy_unlink(struct vm_phys *ph, uint64_t pfn, unsigned k)
+{
+	struct vm_frame *f = &ph->frames[pfn];
+
+	if (f->prev == VM_PFN_NONE)
+		ph->free_head[k] = f->next;
+	else
+		ph->frames[f->prev].next = f->next;
+	if (f->next != VM_PFN_NONE)
+		ph->frames[f->next].prev = f->prev;
+	f->flags = 0;
+	f->nent = 0;
+	f->prev = f->next = VM_PFN_NONE;
+	ph->free_blocks[k]--;
+}
+
+/* Lists the free block of order k at pfn first on its order. */
+static void
+buddy_push(struct vm_phys *ph, uint64_t pfn, unsigned k)
+{
+	struct vm_frame *f = &ph->frames[pfn];
+
+	f->flags = VM_FF_BUDDY;
+	f->nent = (uint16_t)k;
+	f->prev = VM_PFN_NONE;
+	f->next = ph->free_head[k];
+	if (f->next != VM_PFN_NONE)
+		ph->frames[f->next].prev = (uint32_t)pfn;
+	ph->free_head[k] = (uint32_t)pfn;
+	ph->free_blocks[k]++;
+}
+
+/* Lists the free block of order k at pfn last on its order (at init). */
+static void
+buddy_append(struct vm_phys *ph, uint64_t pfn, unsigned k)
+{
+	struct vm_frame *f = &ph->frames[pfn];
+	uint32_t *link = &ph->free_head[k], prev = VM_PFN_NONE;
+
+	while (*link != VM_PFN_NONE) {
+		prev = *link;
+		link = &ph->frames[*link].next;
+	}
+	f->flags = VM_FF_BUDDY;
+	f->nent = (uint16_t)k;
+	f->prev = prev;
+	f->next = VM_PFN_NONE;
+	*link = (uint32_t)pfn;
+	ph->free_blocks[k]++;
+}
+
 int
 vm_phys_init(struct vm_phys *ph, uint64_t nframes, unsigned levels)
 {
@@ -43,11 +96,18 @@ vm_phys_init(struct vm_phys *ph, uint64_t nframes, unsigned levels)
 		goto err_unmap;
 	ph->nframes = nframes;
 	ph->levels = levels;
-	/* push in reverse so that allocation hands out PFN 0, 1, 2, ... */
-	ph->free_top = VM_PFN_NONE;
-	for (uint64_t pfn = nframes; pfn-- > 0;) {
-		ph->frames[pfn].next = ph->free_top;
-		ph->free_top = (uint32_t)pfn;
+	for (unsigned k = 0; k < VM_BUDDY_ORDERS; k++)
+		ph->free_head[k] = VM_PFN_NONE;
+	/* the largest aligned blocks that fit, each listed last on its
+	 * order, so that a fresh machine hands out PFN 0, 1, 2, ... */
+	for (uint64_t pfn = 0; pfn < nframes;) {
+		unsigned k = VM_BUDDY_ORDERS - 1;
+
+		while (k && ((pfn & ((UINT64_C(1) << k) - 1)) ||
+			     pfn + (UINT64_C(1) << k) > nframes))
+			k--;
+		buddy_append(ph, pfn, k);
+		pfn += UINT64_C(1) << k;
 	}
 	ph->nfree = nframes;
 	ph->count[VM_FRAME_FREE] = nframes;
@@ -74,41 +134,72 @@ vm_phys_fini(struct vm_phys *ph)
 }
 
 int64_t
+vm_phys_alloc_order(struct vm_phys *ph, int use, unsigned order)
+{
+	bool zero = !(use & VM_FRAME_NOZERO);
+	uint64_t pfn, n;
+	unsigned k = order;
+
+	if (order >= VM_BUDDY_ORDERS)
+		return -EINVAL;
+	while (k < VM_BUDDY_ORDERS && ph->free_head[k] == VM_PFN_NONE)
+		k++;
+	if (k == VM_BUDDY_ORDERS)
+		return -ENOMEM;
+	pfn = ph->free_head[k];
+	buddy_unlink(ph, pfn, k);
+	while (k > order) { /* halve it, listing the upper half */
+		k--;
+		buddy_push(ph, pfn + (UINT64_C(1) << k), k);
+	}
+	use &= ~VM_FRAME_NOZERO;
+	n = UINT64_C(1) << order;
+	for (uint64_t i = pfn; i < pfn + n; i++) {
+		struct vm_frame *f = &ph->frames[i];
+
+		memset(f, 0, sizeof(*f));
+		f->use = (uint8_t)use;
+		f->prev = f->next = f->hnext = VM_PFN_NONE;
+	}
+	ph->nfree -= n;
+	ph->count[VM_FRAME_FREE] -= n;
+	ph->count[use] += n;
+	if (zero)
+		memset(vm_phys_ptr(ph, pfn), 0, n << VM_PAGE_SHIFT);
+	return (int64_t)pfn;
+}
+
+int64_t
 vm_phys_alloc(struct vm_phys *ph, int use)
 {
-	uint32_t pfn = ph->free_top;
-	bool zero = !(use & VM_FRAME_NOZERO);
-	struct vm_frame *f;
-
-	if (pfn == VM_PFN_NONE)
-		return -ENOMEM;
-	f = &ph->frames[pfn];
-	ph->free_top = f->next;
-	use &= ~VM_FRAME_NOZERO;
-	memset(f, 0, sizeof(*f));
-	f->use = (uint8_t)use;
-	f->prev = f->next = f->hnext = VM_PFN_NONE;
-	ph->nfree--;
-	ph->count[VM_FRAME_FREE]--;
-	ph->count[use]++;
-	if (zero)
-		memset(vm_phys_ptr(ph, pfn), 0, VM_PAGE_SIZE);
-	return pfn;
+	return vm_phys_alloc_order(ph, use, 0);
 }
 
 void
 vm_phys_free(struct vm_phys *ph, uint64_t pfn)
 {
 	struct vm_frame *f = &ph->frames[pfn];
+	unsigned k = 0;
 
 	assert(ph->mapcount[pfn] == 0 && f->pin == 0 && f->obj == NULL);
 	ph->count[f->use]--;
 	memset(f, 0, sizeof(*f));
 	f->use = VM_FRAME_FREE;
-	f->next = ph->free_top;
-	ph->free_top = (uint32_t)pfn;
 	ph->nfree++;
 	ph->count[VM_FRAME_FREE]++;
+	/* merge with the buddy while it is a free block of the same order */
+	while (k + 1 < VM_BUDDY_ORDERS) {
+		uint64_t b = pfn ^ (UINT64_C(1) << k);
+		const struct vm_frame *bf = &ph->frames[b];
+
+		if (b >= ph->nframes || !(bf->flags & VM_FF_BUDDY) ||
+		    bf->nent != k)
+			break;
+		buddy_unlink(ph, b, k);
+		pfn &= ~(UINT64_C(1) << k);
+		k++;
+	}
+	buddy_push(ph, pfn, k);
 }
 
 int
@@ -193,8 +284,8 @@ rmap_maps(const struct vm_phys *ph, const struct vm_proc *q, uint64_t va,
 {
 	uint64_t tbl = q->cr3;
 
-	if (!tbl)
-		return false; /* a zombie maps nothing */
+	if (q->state == VM_PROC_ZOMBIE)
+		return false; /* it has no tables (nor a family) */
 	for (int l = (int)ph->levels - 1; l >= 0; l--) {
 		const vm_pte_t *t = vm_phys_ptr(ph, tbl);
 		vm_pte_t e = t[VM_PX(l, va)];

@@ -95,20 +95,21 @@ proc_new(struct vm_machine *m, const struct vm_proc *parent,
 	if (!p)
 		return -ENOMEM;
 	vm_vmas_init(&p->vmas);
-	if (parent)
-		vm_phys_family_join(&m->phys, p, (struct vm_proc *)parent);
-	else
-		rc = vm_phys_family_new(&m->phys, p);
-	if (!parent && rc)
-		goto err_free;
 	rc = vm_tlb_asid_get(m, p);
 	if (rc)
-		goto err_mapper;
+		goto err_free;
 	rc = proc_root(m, p);
 	if (rc)
 		goto err_asid;
 	rc = parent ? vm_vmas_copy(&p->vmas, &parent->vmas)
 		    : vm_vma_insert(&p->vmas, &stack);
+	if (rc)
+		goto err_root;
+	/* into the reverse map once it has tables to look at */
+	if (parent)
+		vm_phys_family_join(&m->phys, p, (struct vm_proc *)parent);
+	else
+		rc = vm_phys_family_new(&m->phys, p);
 	if (rc)
 		goto err_root;
 	p->state = VM_PROC_RUNNING;
@@ -120,8 +121,6 @@ err_root:
 	vm_frame_free(m, p->cr3);
 err_asid:
 	m->asid_used[p->asid] = p->asid ? 0 : 1;
-err_mapper:
-	vm_phys_family_leave(&m->phys, p);
 err_free:
 	vm_vmas_fini(&p->vmas);
 	free(p);
@@ -334,6 +333,7 @@ vm_proc_kill(struct vm_machine *m, struct vm_proc *p, int sig)
 	if (p->state == VM_PROC_ZOMBIE)
 		return;
 	vm_mm_zap(m, p, 0, vm_user_top(m), true, false);
+	vm_phys_family_leave(&m->phys, p); /* it maps nothing now */
 	root = vm_pt_table(m, p->cr3);
 	vm_pt_store(m, p->cr3, &root[511], 0);
 	vm_frame_free(m, p->cr3);
@@ -343,7 +343,6 @@ vm_proc_kill(struct vm_machine *m, struct vm_proc *p, int sig)
 	vm_tlb_proc_gone(m, p);
 	proc_uncharge(m, p);
 	vm_vmas_fini(&p->vmas);
-	vm_phys_family_leave(&m->phys, p); /* it maps nothing now */
 	p->state = VM_PROC_ZOMBIE;
 	p->exit_signal = sig;
 }

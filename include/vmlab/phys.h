@@ -22,7 +22,17 @@
  * by walking, and nent counts their non-zero entries so that empty
  * tables can be freed.
  *
- * Free frames are kept on a LIFO stack through their next links.
+ * Free frames are kept by a buddy allocator, as Linux's: a free block of
+ * order k is 2^k frames starting at a PFN that is a multiple of 2^k, kept
+ * on the list of its order (k from 0 to VM_BUDDY_ORDERS - 1, 4 KiB to
+ * 1 GiB) through its first frame's prev and next links; the first frame
+ * says VM_FF_BUDDY with the order in nent, the others are plain free
+ * frames.  Taking a block splits the smallest one that fits, halving it
+ * and listing the upper halves; a freed block merges with its buddy
+ * (the block it was split from) while that one is free and whole.  So
+ * frames are handed out lowest PFN first from a fresh machine, and an
+ * aligned run of 512 (2 MiB) or 262144 (1 GiB) frames can be found while
+ * one is free.
  */
 #ifndef VMLAB_PHYS_H
 #define VMLAB_PHYS_H
@@ -36,6 +46,7 @@
 #include "vmlab/proc.h"
 
 #define VM_PFN_NONE UINT32_MAX
+#define VM_BUDDY_ORDERS 19 /* orders 0 (4 KiB) to 18 (1 GiB) */
 
 enum vm_frame_use {
 	VM_FRAME_FREE = 0,
@@ -55,6 +66,7 @@ enum vm_frame_flags {
 	VM_FF_DIRTY = 1 << 3,	  /* written since last clean (kept here for
 				     pages with no PTE: page cache) */
 	VM_FF_REFERENCED = 1 << 5, /* software referenced bit */
+	VM_FF_BUDDY = 1 << 6,	  /* free: the first frame of a listed block */
 };
 
 struct vm_proc;
@@ -78,7 +90,8 @@ struct vm_rmap {
 struct vm_frame {
 	uint8_t use;	   /* enum vm_frame_use */
 	uint8_t flags;	   /* enum vm_frame_flags */
-	uint16_t nent;	   /* PT frames: non-zero entries */
+	uint16_t nent;	   /* PT frames: non-zero entries; a free block's
+			      first frame: its order */
 	uint32_t rmap;	   /* first rmap entry, 0 = none */
 	uint32_t prev;	   /* policy list links, or free stack link */
 	uint32_t next;
@@ -96,7 +109,8 @@ struct vm_phys {
 	uint64_t nframes;
 	uint64_t nfree;
 	uint64_t count[VM_FRAME_KERNEL + 1]; /* frames per use */
-	uint32_t free_top; /* top of the free stack, VM_PFN_NONE = empty */
+	uint32_t free_head[VM_BUDDY_ORDERS]; /* by order, VM_PFN_NONE = empty */
+	uint64_t free_blocks[VM_BUDDY_ORDERS]; /* blocks on each list */
 	struct vm_frame *frames;
 	struct vm_rmap *rmap; /* pool; entry 0 unused */
 	uint32_t rmap_cap;
@@ -126,8 +140,23 @@ void vm_phys_fini(struct vm_phys *ph);
  */
 int64_t vm_phys_alloc(struct vm_phys *ph, int use);
 
-/* Returns a frame with no mappings to the free stack. */
+/*
+ * Takes a free block of 2^order frames, its first PFN a multiple of
+ * 2^order, every frame for use as vm_phys_alloc takes one.  Returns the
+ * first PFN, -ENOMEM when no block that large is free, -EINVAL for an
+ * order of VM_BUDDY_ORDERS or more.
+ */
+int64_t vm_phys_alloc_order(struct vm_phys *ph, int use, unsigned order);
+
+/* Returns a frame with no mappings to the free blocks. */
 void vm_phys_free(struct vm_phys *ph, uint64_t pfn);
+
+/* The number of free blocks of each order, as /proc/buddyinfo counts. */
+static inline uint64_t
+vm_phys_free_blocks(const struct vm_phys *ph, unsigned order)
+{
+	return order < VM_BUDDY_ORDERS ? ph->free_blocks[order] : 0;
+}
 
 static inline void *
 vm_phys_ptr(const struct vm_phys *ph, uint64_t pfn)

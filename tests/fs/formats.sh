@@ -76,4 +76,36 @@ if dd if="$P/pagemap" bs=4 count=1 2>/dev/null | od >/dev/null &&
 	[ -n "$(dd if="$P/pagemap" bs=4 count=1 2>/dev/null)" ]; then
 	fail "an unaligned pagemap read succeeded"
 fi
+# phys/buddyinfo: /proc/buddyinfo's line, "Node %d, zone %8s " and then
+# "%6lu " an order, 19 orders; the rule is first checked on this
+# machine's own lines, which it must rebuild byte for byte
+buddy_line() { # NODE ZONE COUNT...: the line as Linux prints it
+	n=$1 z=$2
+	shift 2
+	printf 'Node %s, zone %8s ' "${n%,}" "$z"
+	for c in "$@"; do printf '%6s ' "$c"; done
+	printf '\n'
+}
+if [ -r /proc/buddyinfo ]; then
+	while IFS= read -r line; do
+		# shellcheck disable=SC2086
+		set -- $line
+		shift 3
+		z=$1
+		shift
+		expect_eq "$(buddy_line "$(printf '%s' "$line" | awk '{ print $2 }')" "$z" "$@")" \
+			"$line" "this machine's /proc/buddyinfo rebuilt"
+	done </proc/buddyinfo
+fi
+bi=$(cat "$MNT/phys/buddyinfo")
+# shellcheck disable=SC2086
+set -- $bi
+expect_eq "$#" $((4 + 19)) "buddyinfo fields"
+shift 4
+expect_eq "$(buddy_line 0 Normal "$@")" "$bi" "buddyinfo line"
+free_kb=$(awk '/^MemFree:/ { print $2 }' "$MNT/meminfo")
+expect_eq "$(printf '%s\n' "$bi" | awk '{ s = 0; for (k = 0; k < 19; k++) s += $(5 + k) * 2 ^ k; print s * 4 }')" \
+	"$free_kb" "buddyinfo blocks against MemFree (kB)"
+printf '%s\n' "$bi" | awk '{ s = 0; for (k = 9; k < 19; k++) s += $(5 + k); exit !(s > 0) }' ||
+	fail "no free block of order 9 or more: $bi"
 exit 0

@@ -71,8 +71,8 @@ t_pte(struct vm_machine *m, struct vm_proc *p, uint64_t va)
 {
 	struct vm_walk w;
 
-	if (vm_pt_walk(m, p, va, 0, 0, &w))
-		return 0;
+	if (p->state == VM_PROC_ZOMBIE || vm_pt_walk(m, p, va, 0, 0, &w))
+		return 0; /* a zombie has no tables */
 	return *w.pte[w.level];
 }
 

@@ -26,6 +26,7 @@ Suite *suite_parse(void);
 Suite *suite_policy(void);
 Suite *suite_probe(void);
 Suite *suite_pt(void);
+Suite *suite_phys(void);
 Suite *suite_procfmt(void);
 Suite *suite_exec(void);
 Suite *suite_fork(void);

@@ -1250,6 +1250,68 @@ check_data(struct model *md, uint64_t pfn, const struct vm_frame *f)
 	check_file_frame(md, pfn, f);
 }
 
+/*
+ * The free blocks: each listed block aligned to its order, inside the
+ * machine, its frames free and in no other block, its links sound; the
+ * lists' counts right; every free frame in a block; no block whose buddy
+ * is listed whole at the same order (it would have merged).
+ */
+static void
+check_buddy(struct model *md)
+{
+	struct vm_phys *ph = &md->m->phys;
+	uint8_t *in = calloc(ph->nframes, 1);
+	uint64_t covered = 0;
+
+	for (unsigned k = 0; in && k < VM_BUDDY_ORDERS; k++) {
+		uint64_t n = 0, size = UINT64_C(1) << k;
+		uint32_t prev = VM_PFN_NONE;
+
+		for (uint32_t b = ph->free_head[k]; b != VM_PFN_NONE;
+		     b = ph->frames[b].next) {
+			const struct vm_frame *f = &ph->frames[b];
+			uint64_t bud = b ^ size;
+
+			model_assert(md, !(b & (size - 1)) &&
+					     b + size <= ph->nframes &&
+					     (f->flags & VM_FF_BUDDY) &&
+					     f->nent == k && f->prev == prev,
+				     "free block %" PRIu32 " on order %u: "
+				     "flags %#x, order %u, prev %" PRIu32,
+				     b, k, f->flags, f->nent, f->prev);
+			for (uint64_t i = b; i < b + size; i++) {
+				model_assert(md, !in[i] &&
+						     ph->frames[i].use ==
+							     VM_FRAME_FREE,
+					     "frame %" PRIu64 " of free block "
+					     "%" PRIu32 " (order %u): use %d, "
+					     "in another block %d",
+					     i, b, k, ph->frames[i].use, in[i]);
+				in[i] = 1;
+			}
+			model_assert(md, k + 1 == VM_BUDDY_ORDERS ||
+					     bud >= ph->nframes ||
+					     !(ph->frames[bud].flags &
+					       VM_FF_BUDDY) ||
+					     ph->frames[bud].nent != k,
+				     "free blocks %" PRIu32 " and %" PRIu64
+				     " of order %u did not merge",
+				     b, bud, k);
+			covered += size;
+			prev = b;
+			model_assert(md, ++n <= ph->nframes,
+				     "order %u's list loops", k);
+		}
+		model_assert(md, n == ph->free_blocks[k],
+			     "order %u lists %" PRIu64 " blocks, counts %" PRIu64,
+			     k, n, ph->free_blocks[k]);
+	}
+	model_assert(md, covered == ph->nfree,
+		     "free blocks cover %" PRIu64 " frames, %" PRIu64 " free",
+		     covered, ph->nfree);
+	free(in);
+}
+
 /* The frame table: every frame by its use, then the counts. */
 static void
 check_frames(struct model *md)
@@ -1271,7 +1333,10 @@ check_frames(struct model *md)
 			model_assert(md,
 				     !vm_frame_mapcount(&m->phys, pfn) &&
 					     !f->rmap && !f->owner &&
-					     !f->flags && !f->obj,
+					     (!f->flags ||
+					      (f->use == VM_FRAME_FREE &&
+					       f->flags == VM_FF_BUDDY)) &&
+					     !f->obj,
 				     "pfn %" PRIu64 " (use %d): mapcount %u, "
 				     "flags %#x, owner %p, object %p",
 				     pfn, f->use,
@@ -1683,6 +1748,7 @@ model_check(struct model *md)
 		if (md->proc[i].p)
 			check_space(md, &md->proc[i]);
 	check_frames(md);
+	check_buddy(md);
 	count_shmem_slots(md);
 	check_index(md);
 	for (int i = 0; i < MODEL_PROCS; i++)
