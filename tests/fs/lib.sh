@@ -61,6 +61,24 @@ expect_eq() {
 	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
 }
 
+# Skips the test (exit 77) where unshare -m is refused.
+need_unshare() {
+	unshare -m true 2>/dev/null && return 0
+	echo "unshare -m is refused here: skipped" >&2
+	exit 77
+}
+
+# A process "filler" with 2 MiB of random bytes written at 0x40000000,
+# more than a lab of mem=1M holds; prints its pid.
+lab_filler() {
+	_pid=$(lab_spawn filler)
+	echo "mmap 0x40000000 2M rw-" >"$MNT/$_pid/ctl" || fail "mmap"
+	head -c $((2 << 20)) /dev/urandom |
+		dd of="$MNT/$_pid/mem" bs=64K seek=$((0x40000000 / 65536)) \
+			conv=notrunc 2>/dev/null || fail "dd write"
+	echo "$_pid"
+}
+
 # A process; prints its pid.
 lab_spawn() {
 	echo "spawn ${1:-t}" >"$MNT/ctl" || fail "spawn"

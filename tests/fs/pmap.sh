@@ -3,10 +3,7 @@
 # mount namespace with the mount bound over /proc.
 . "${srcdir:-.}/tests/fs/lib.sh"
 command -v pmap >/dev/null || fail "pmap (procps) is not installed"
-if ! unshare -m true 2>/dev/null; then
-	echo "unshare -m is refused here: skipped" >&2
-	exit 77
-fi
+need_unshare
 lab_mount
 
 pid=$(lab_spawn pmapme)

@@ -9,17 +9,10 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 "$PY" -c 'import psutil' 2>/dev/null ||
 	fail "python3-psutil is not installed (for $PY)"
-if ! unshare -m true 2>/dev/null; then
-	echo "unshare -m is refused here: skipped" >&2
-	exit 77
-fi
+need_unshare
 lab_mount -o mem=1M -o swap=16M
 
-pid=$(lab_spawn filler)
-echo "mmap 0x40000000 2M rw-" >"$MNT/$pid/ctl" || fail "mmap"
-head -c $((2 << 20)) /dev/urandom |
-	dd of="$MNT/$pid/mem" bs=64K seek=$((0x40000000 / 65536)) \
-		conv=notrunc 2>/dev/null || fail "dd write"
+pid=$(lab_filler) || fail "the filler process"
 dd if="$MNT/$pid/mem" of=/dev/null bs=64K skip=$((0x40000000 / 65536)) \
 	count=4 2>/dev/null || fail "dd read"
 [ "$(vmstat pswpout)" -gt 100 ] || fail "memory did not overflow to swap"

@@ -7,19 +7,12 @@
 for t in ps top vmstat free pmap; do
 	command -v "$t" >/dev/null || fail "$t (procps) is not installed"
 done
-if ! unshare -m true 2>/dev/null; then
-	echo "unshare -m is refused here: skipped" >&2
-	exit 77
-fi
+need_unshare
 # 1 MiB of memory (256 frames), 16 MiB of swap
 lab_mount -o mem=1M -o swap=16M
 
 # a process that overflows memory into swap, another one small and idle
-pid=$(lab_spawn filler)
-echo "mmap 0x40000000 2M rw-" >"$MNT/$pid/ctl" || fail "mmap"
-head -c $((2 << 20)) /dev/urandom |
-	dd of="$MNT/$pid/mem" bs=64K seek=$((0x40000000 / 65536)) \
-		conv=notrunc 2>/dev/null || fail "dd write"
+pid=$(lab_filler) || fail "the filler process"
 # a millisecond a memory reference, so that user time shows in ticks
 echo 1000000 >"$MNT/config/cost_mem_ref" || fail "cost_mem_ref"
 dd if="$MNT/$pid/mem" of=/dev/null bs=64K skip=$((0x40000000 / 65536)) \
