@@ -67,6 +67,7 @@ enum node_type {
 	N_PID_STATM,
 	N_PID_CMDLINE,
 	N_PID_LIMIT,
+	N_PID_CLEAR_REFS,
 	N_PT_DIR,	/* arg: page-table path, see pt_path_* */
 	N_PT_ENTRIES,
 	N_PT_RAW,

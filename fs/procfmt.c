@@ -82,6 +82,7 @@
 #include "vmlab/census.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
+#include "vmlab/pagecache.h"
 #include "vmlab/phys.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
@@ -100,6 +101,8 @@
 #define SWAPS_NAME_COL 40
 #define SWAP_PRIO (-2)
 #define SIGCHLD_NR 17
+#define SHM_MINOR 1 /* the device of Linux's internal shm mount, 00:01 */
+#define MEMS_GROUPS 32 /* MAX_NUMNODES 1024 in 32-bit groups */
 #define VMA_HUGE (VM_VMA_HUGE_2M | VM_VMA_HUGE_1G)
 
 static fmt_file_fn *file_hook;
@@ -183,6 +186,12 @@ maps_line_of(const struct vm_vma *a, struct maps_line *l,
 			l->name = file->path;
 			l->path = true;
 		}
+	} else if (vma_shared_anon(a) && a->file) {
+		/* shmem_zero_setup(): a file on the internal shm mount */
+		l->off = a->pgoff << VM_PAGE_SHIFT;
+		l->minor = SHM_MINOR;
+		l->ino = a->file->ino;
+		l->name = "/dev/zero (deleted)";
 	} else if (a->flags & VM_VMA_STACK) {
 		l->name = "[stack]";
 	} else if (a->flags & VM_VMA_HEAP) {
@@ -374,9 +383,10 @@ put_mss(struct sbuf *sb, const struct mss *s, bool rollup)
 
 /*
  * VmFlags as show_smap_vma_flags() prints them, in Linux's bit order:
- * rd wr ex sh mr mw me ms gd de ac ht sd.  Anonymous memory may always
+ * rd wr ex sh mr mw me ms gd de ac ht.  Anonymous memory may always
  * be read, written and executed (mr mw me); private writable memory is
- * accounted (ac); no region has been through clear_refs (sd).
+ * accounted (ac).  No "sd": the lab keeps no soft-dirty bits, as a
+ * kernel built without CONFIG_MEM_SOFT_DIRTY.
  */
 static void
 put_vmflags(struct sbuf *sb, const struct vm_vma *a)
@@ -384,7 +394,7 @@ put_vmflags(struct sbuf *sb, const struct vm_vma *a)
 	bool shared = a->flags & VM_VMA_SHARED;
 	bool huge = a->flags & VMA_HUGE;
 
-	sbuf_printf(sb, "VmFlags: %s%s%s%s%s%s%s%s%s%s%s\n",
+	sbuf_printf(sb, "VmFlags: %s%s%s%s%s%s%s%s%s%s\n",
 		    (a->prot & VM_PROT_READ) ? "rd " : "",
 		    (a->prot & VM_PROT_WRITE) ? "wr " : "",
 		    (a->prot & VM_PROT_EXEC) ? "ex " : "", shared ? "sh " : "",
@@ -392,7 +402,7 @@ put_vmflags(struct sbuf *sb, const struct vm_vma *a)
 		    (a->flags & VM_VMA_GROWSDOWN) ? "gd " : "",
 		    huge ? "de " : "",
 		    !shared && !huge && (a->prot & VM_PROT_WRITE) ? "ac " : "",
-		    huge ? "ht " : "", "sd ");
+		    huge ? "ht " : "");
 }
 
 static uint64_t
@@ -581,11 +591,16 @@ put_status_mem(struct sbuf *sb, const struct vm_proc *p, const struct usage *u)
 	put_status_kb(sb, "VmPTE", PG_KB(p->pt_pages));
 	put_status_kb(sb, "VmSwap", PG_KB(p->swapents));
 	put_status_kb(sb, "HugetlbPages", 0);
-	sbuf_printf(sb, "CoreDumping:\t0\nTHP_enabled:\t1\n");
+	sbuf_printf(sb, "CoreDumping:\t0\nTHP_enabled:\t1\n"
+			"untag_mask:\t0xffffffffffffffff\n");
 }
 
 /* From Threads to the context switches: one thread, no signals, no
- * capabilities, CPU 0 and node 0. */
+ * capabilities, CPU 0 and node 0.  The simulated CPU does not
+ * speculate, so it is not vulnerable to store bypass and not affected
+ * by indirect branch speculation.  Mems_allowed as
+ * cpuset_task_status_allowed() prints a nodemask: 32-bit groups, the
+ * highest first, joined by commas. */
 static void
 put_status_task(struct sbuf *sb)
 {
@@ -597,8 +612,13 @@ put_status_task(struct sbuf *sb)
 	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++)
 		sbuf_printf(sb, "%s:\t%016x\n", sig[i], 0u);
 	sbuf_printf(sb, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+			"Speculation_Store_Bypass:\tnot vulnerable\n"
+			"SpeculationIndirectBranch:\tnot affected\n"
 			"Cpus_allowed:\t1\nCpus_allowed_list:\t0\n"
-			"Mems_allowed:\t00000001\nMems_allowed_list:\t0\n"
+			"Mems_allowed:\t");
+	for (int i = MEMS_GROUPS - 1; i >= 0; i--)
+		sbuf_printf(sb, "%08x%s", i == 0 ? 1u : 0u, i ? "," : "\n");
+	sbuf_printf(sb, "Mems_allowed_list:\t0\n"
 			"voluntary_ctxt_switches:\t0\n"
 			"nonvoluntary_ctxt_switches:\t0\n");
 }
@@ -917,7 +937,7 @@ struct pagemap_ctx {
 static uint64_t
 pagemap_flags(struct pagemap_ctx *c, uint64_t va, uint64_t pfn)
 {
-	uint64_t e = FMT_PM_PRESENT | FMT_PM_SOFT_DIRTY;
+	uint64_t e = FMT_PM_PRESENT;
 	const struct vm_frame *f;
 	const struct vm_vma *a;
 
@@ -945,7 +965,7 @@ pagemap_pte(void *arg, uint64_t va, uint64_t pte, int level)
 	if (!(pte & VM_PTE_P)) {
 		if (level == 0 && vpn >= c->first && vpn < c->end)
 			c->out[vpn - c->first] =
-				FMT_PM_SWAP | FMT_PM_SOFT_DIRTY |
+				FMT_PM_SWAP |
 				((VM_SWP_TYPE(pte) |
 				  VM_SWP_SLOT(pte) << FMT_PM_SWAP_TYPE_BITS) &
 				 FMT_PM_PFN_MASK);

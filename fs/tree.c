@@ -78,6 +78,7 @@ static const struct entry pid_entries[] = {
 	{ "statm", N_PID_STATM, S_IFREG | 0444 },
 	{ "cmdline", N_PID_CMDLINE, S_IFREG | 0444 },
 	{ "limit", N_PID_LIMIT, S_IFREG | 0644 },
+	{ "clear_refs", N_PID_CLEAR_REFS, S_IFREG | 0200 },
 	{ "pt", N_PT_DIR, DIR_MODE },
 	{ "translate", N_XLATE_DIR, DIR_MODE },
 };
