@@ -36,11 +36,13 @@
  *            majflt 12, starttime 22 in USER_HZ (100) ticks of the
  *            simulated clock, vsize 23 bytes, rss 24 pages, startstack 28,
  *            exit_signal 38 = SIGCHLD, exit_code 52 = the killing signal.
- *   meminfo  show_val_kb(): "%-16s%8lu kB".  MemTotal counts every frame,
- *            kernel ones included.  Shared anonymous pages are Shmem, as
+ *   meminfo  show_val_kb(): "%-16s%8lu kB", the keys of this kernel
+ *            (zswap and balloon ones 0).  MemTotal counts every frame,
+ *            kernel ones included; DirectMap4k is all of it.  Shared anonymous pages are Shmem, as
  *            in Linux (so not AnonPages, and part of Cached).
- *   vmstat   "name value": nr_* gauges in Linux's order, then every
- *            counter of VM_STAT_LIST in its order.
+ *   vmstat   "name value": every key of this kernel's vmstat_text in
+ *            its order (0 where the lab has no such thing), then the
+ *            lab's own counters in VM_STAT_LIST order, then its gauges.
  *   swaps    swap_show(): the header, then the path padded to 40, "file\t",
  *            Size and Used in KiB with a second tab under 10000000,
  *            priority -2 (the first swapon without a priority).
@@ -774,6 +776,8 @@ put_meminfo_use(struct sbuf *sb, struct vm_machine *m,
 	swap_usage(m, &swap, &used);
 	put_meminfo_kb(sb, "SwapTotal:", swap);
 	put_meminfo_kb(sb, "SwapFree:", swap - used);
+	put_meminfo_kb(sb, "Zswap:", 0);
+	put_meminfo_kb(sb, "Zswapped:", 0);
 	put_meminfo_kb(sb, "Dirty:", c->file_dirty);
 	put_meminfo_kb(sb, "Writeback:", 0);
 	put_meminfo_kb(sb, "AnonPages:", c->anon_mapped);
@@ -803,7 +807,7 @@ put_meminfo_kernel(struct sbuf *sb, const struct vm_machine *m)
 	static const char *const zero[] = {
 		"VmallocUsed:",	  "VmallocChunk:",   "Percpu:",
 		"AnonHugePages:", "ShmemHugePages:", "ShmemPmdMapped:",
-		"FileHugePages:", "FilePmdMapped:",
+		"FileHugePages:", "FilePmdMapped:",  "Balloon:",
 	};
 
 	sbuf_printf(sb, "%-16s%8" PRIu64 " kB\n",
@@ -816,6 +820,9 @@ put_meminfo_kernel(struct sbuf *sb, const struct vm_machine *m)
 		    0, 0, 0, 0);
 	sbuf_printf(sb, "%-16s%8u kB\n%-16s%8u kB\n", "Hugepagesize:", 2048u,
 		    "Hugetlb:", 0u);
+	/* the kernel maps all of memory with 4 KiB pages */
+	put_meminfo_kb(sb, "DirectMap4k:", m->phys.nframes);
+	put_meminfo_kb(sb, "DirectMap2M:", 0);
 }
 
 int
@@ -830,16 +837,91 @@ fmt_meminfo(struct vm_machine *m, struct sbuf *sb)
 	return sb->err;
 }
 
-/* The nr_* lines, in the order of Linux's vmstat_text. */
-static void
-put_vmstat_gauges(struct sbuf *sb, const struct vm_machine *m,
-		  const struct vm_frame_totals *c)
+/* Every key of this kernel's /proc/vmstat (Linux 6.18 with NUMA, THP,
+ * zswap, balloon, CMA off), in its vmstat_text order. */
+static const char *const vmstat_keys[] = {
+	"nr_free_pages", "nr_free_pages_blocks", "nr_zone_inactive_anon",
+	"nr_zone_active_anon", "nr_zone_inactive_file", "nr_zone_active_file",
+	"nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock",
+	"nr_zspages", "nr_free_cma", "numa_hit", "numa_miss", "numa_foreign",
+	"numa_interleave", "numa_local", "numa_other", "nr_inactive_anon",
+	"nr_active_anon", "nr_inactive_file", "nr_active_file",
+	"nr_unevictable", "nr_slab_reclaimable", "nr_slab_unreclaimable",
+	"nr_isolated_anon", "nr_isolated_file", "workingset_nodes",
+	"workingset_refault_anon", "workingset_refault_file",
+	"workingset_activate_anon", "workingset_activate_file",
+	"workingset_restore_anon", "workingset_restore_file",
+	"workingset_nodereclaim", "nr_anon_pages", "nr_mapped", "nr_file_pages",
+	"nr_dirty", "nr_writeback", "nr_shmem", "nr_shmem_hugepages",
+	"nr_shmem_pmdmapped", "nr_file_hugepages", "nr_file_pmdmapped",
+	"nr_anon_transparent_hugepages", "nr_vmscan_write",
+	"nr_vmscan_immediate_reclaim", "nr_dirtied", "nr_written",
+	"nr_throttled_written", "nr_kernel_misc_reclaimable",
+	"nr_foll_pin_acquired", "nr_foll_pin_released", "nr_kernel_stack",
+	"nr_page_table_pages", "nr_sec_page_table_pages", "nr_iommu_pages",
+	"nr_swapcached", "pgpromote_success", "pgpromote_candidate",
+	"pgpromote_candidate_nrl", "pgdemote_kswapd", "pgdemote_direct",
+	"pgdemote_khugepaged", "pgdemote_proactive", "nr_hugetlb",
+	"nr_balloon_pages", "nr_kernel_file_pages", "nr_dirty_threshold",
+	"nr_dirty_background_threshold", "nr_memmap_pages",
+	"nr_memmap_boot_pages", "pgpgin", "pgpgout", "pswpin", "pswpout",
+	"pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgalloc_movable",
+	"pgalloc_device", "allocstall_dma", "allocstall_dma32",
+	"allocstall_normal", "allocstall_movable", "allocstall_device",
+	"pgskip_dma", "pgskip_dma32", "pgskip_normal", "pgskip_movable",
+	"pgskip_device", "pgfree", "pgactivate", "pgdeactivate", "pglazyfree",
+	"pgfault", "pgmajfault", "pglazyfreed", "pgrefill", "pgreuse",
+	"pgsteal_kswapd", "pgsteal_direct", "pgsteal_khugepaged",
+	"pgsteal_proactive", "pgscan_kswapd", "pgscan_direct",
+	"pgscan_khugepaged", "pgscan_proactive", "pgscan_direct_throttle",
+	"pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file",
+	"zone_reclaim_success", "zone_reclaim_failed", "pginodesteal",
+	"slabs_scanned", "kswapd_inodesteal", "kswapd_low_wmark_hit_quickly",
+	"kswapd_high_wmark_hit_quickly", "pageoutrun", "pgrotated",
+	"drop_pagecache", "drop_slab", "oom_kill", "numa_pte_updates",
+	"numa_huge_pte_updates", "numa_hint_faults", "numa_hint_faults_local",
+	"numa_pages_migrated", "pgmigrate_success", "pgmigrate_fail",
+	"thp_migration_success", "thp_migration_fail", "thp_migration_split",
+	"compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
+	"compact_stall", "compact_fail", "compact_success",
+	"compact_daemon_wake", "compact_daemon_migrate_scanned",
+	"compact_daemon_free_scanned", "htlb_buddy_alloc_success",
+	"htlb_buddy_alloc_fail", "unevictable_pgs_culled",
+	"unevictable_pgs_scanned", "unevictable_pgs_rescued",
+	"unevictable_pgs_mlocked", "unevictable_pgs_munlocked",
+	"unevictable_pgs_cleared", "unevictable_pgs_stranded",
+	"thp_fault_alloc", "thp_fault_fallback", "thp_fault_fallback_charge",
+	"thp_collapse_alloc", "thp_collapse_alloc_failed", "thp_file_alloc",
+	"thp_file_fallback", "thp_file_fallback_charge", "thp_file_mapped",
+	"thp_split_page", "thp_split_page_failed", "thp_deferred_split_page",
+	"thp_underused_split_page", "thp_split_pmd", "thp_scan_exceed_none_pte",
+	"thp_scan_exceed_swap_pte", "thp_scan_exceed_share_pte",
+	"thp_split_pud", "thp_zero_page_alloc", "thp_zero_page_alloc_failed",
+	"thp_swpout", "thp_swpout_fallback", "balloon_inflate",
+	"balloon_deflate", "balloon_migrate", "swap_ra", "swap_ra_hit",
+	"swpin_zero", "swpout_zero", "ksm_swpin_copy", "cow_ksm", "zswpin",
+	"zswpout", "zswpwb", "direct_map_level2_splits",
+	"direct_map_level3_splits", "direct_map_level2_collapses",
+	"direct_map_level3_collapses", "nr_unstable",
+};
+
+/* The value of a Linux key: a gauge from the frame table, else the
+ * counter of that name, else 0 (what the lab does not model). */
+static uint64_t
+vmstat_value(const struct vm_machine *m, const struct vm_frame_totals *c,
+	     const char *key)
 {
 	const struct {
 		const char *name;
 		uint64_t v;
 	} g[] = {
 		{"nr_free_pages", m->phys.nfree},
+		{"nr_zone_inactive_anon", c->inactive_anon},
+		{"nr_zone_active_anon", c->active_anon},
+		{"nr_zone_inactive_file", c->inactive_file},
+		{"nr_zone_active_file", c->active_file},
+		{"nr_zone_unevictable", c->unevictable},
+		{"nr_zone_write_pending", c->file_dirty},
 		{"nr_inactive_anon", c->inactive_anon},
 		{"nr_active_anon", c->active_anon},
 		{"nr_inactive_file", c->inactive_file},
@@ -853,9 +935,23 @@ put_vmstat_gauges(struct sbuf *sb, const struct vm_machine *m,
 		{"nr_page_table_pages", m->phys.count[VM_FRAME_PT]},
 		{"nr_swapcached", c->swapcached},
 	};
+	int i;
 
-	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++)
-		sbuf_printf(sb, "%s %" PRIu64 "\n", g[i].name, g[i].v);
+	for (size_t j = 0; j < sizeof(g) / sizeof(g[0]); j++)
+		if (strcmp(g[j].name, key) == 0)
+			return g[j].v;
+	i = vm_stat_lookup(key);
+	return i >= 0 ? m->stats.v[i] : 0;
+}
+
+static bool
+vmstat_is_linux(const char *name)
+{
+	for (size_t i = 0; i < sizeof(vmstat_keys) / sizeof(vmstat_keys[0]);
+	     i++)
+		if (strcmp(vmstat_keys[i], name) == 0)
+			return true;
+	return false;
 }
 
 /* The lab's own gauges after the counters: the simulated clock (the
@@ -879,10 +975,14 @@ fmt_vmstat(struct vm_machine *m, struct sbuf *sb)
 	struct vm_frame_totals c;
 
 	vm_frame_totals(m, &c);
-	put_vmstat_gauges(sb, m, &c);
+	for (size_t i = 0; i < sizeof(vmstat_keys) / sizeof(vmstat_keys[0]);
+	     i++)
+		sbuf_printf(sb, "%s %" PRIu64 "\n", vmstat_keys[i],
+			    vmstat_value(m, &c, vmstat_keys[i]));
 	for (unsigned i = 0; i < VM_STAT_NR; i++)
-		sbuf_printf(sb, "%s %" PRIu64 "\n", vm_stat_name(i),
-			    m->stats.v[i]);
+		if (!vmstat_is_linux(vm_stat_name(i)))
+			sbuf_printf(sb, "%s %" PRIu64 "\n", vm_stat_name(i),
+				    m->stats.v[i]);
 	put_vmstat_lab(sb, m);
 	return sb->err;
 }
