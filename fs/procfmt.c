@@ -17,8 +17,10 @@
  *            = 72 and one more space, so it starts at byte 73; an
  *            unnamed region's line ends "0 \n".  A header of 72 bytes or
  *            more gets just the one space.  Offset is 0 for anonymous
- *            regions.  Names: [stack], [heap], the file hook's path
- *            (newlines escaped \012 as seq_path does).
+ *            private anonymous regions.  Names: [stack], [heap], the
+ *            file hook's path (newlines escaped \012 as seq_path does);
+ *            a shared anonymous region is shmem_zero_setup()'s file:
+ *            device 00:01, the object's inode, "/dev/zero (deleted)".
  *   smaps    the maps line, Size / KernelPageSize / MMUPageSize, the
  *            keys of __show_smap() (label padded to 16, value "%8lu kB";
  *            "Private_Hugetlb: " is 17 wide with "%7lu"), THPeligible
@@ -29,7 +31,8 @@
  *            referenced; SwapPss divides by the slot's references.
  *            Huge leaves in a huge= region count as hugetlb (not in Rss,
  *            as Linux), elsewhere as THP (AnonHugePages and Rss).
- *   status   task_name/task_state/task_mem...: "Key:\t", Vm* "%8lu kB".
+ *   status   task_name/task_state/task_mem...: "Key:\t", Vm* "%8lu kB",
+ *            the keys of Linux 6.18 in its order.
  *            VmPeak and VmHWM equal VmSize and VmRSS (no high-water
  *            marks are kept).  VmPTE counts every table, root included.
  *   stat     do_task_stat(): 52 fields; minflt 10 = pgfault - pgmajfault,
@@ -44,20 +47,19 @@
  *            its order (0 where the lab has no such thing), then the
  *            lab's own counters in VM_STAT_LIST order, then its gauges.
  *   swaps    swap_show(): the header, then the path padded to 40, "file\t",
- *            Size and Used in KiB with a second tab under 10000000,
- *            priority -2 (the first swapon without a priority).
+ *            Size (the slots: the header page left out) and Used in KiB
+ *            with a second tab under 10000000, priority -2 (the first
+ *            swapon without a priority).
  *   uptime   "%lu.%02lu %lu.%02lu": the clock, truncated; idle 0.00 (the
  *            simulated CPU is never idle).
  *   pagemap  bit 63 present, 62 swapped, 61 file page or shared anonymous,
  *            56 mapped exactly once, 55 soft-dirty; PFN in 0..54 (always
  *            shown: the lab is root's view), swap type in 0..4 and slot
- *            in 5..54.  Soft-dirty: Linux marks every new region
- *            VM_SOFTDIRTY and reports bit 55 for all its entries until
- *            clear_refs clears it; the lab has no clear_refs, so every
- *            present or swapped entry has bit 55 (and VmFlags has "sd").
- *            Unlike Linux, a page of a region with neither a present nor
- *            a swap entry reads 0, not bit 55 alone: holes read as
- *            zeros, mapped or not.
+ *            in 5..54.  No soft-dirty tracking, as a kernel without
+ *            CONFIG_MEM_SOFT_DIRTY: bit 55 is never set, VmFlags has no
+ *            "sd".  A page with neither a present nor a swap entry reads
+ *            0, mapped or not.  The file ends at TASK_SIZE
+ *            (vm_user_top()).
  *   kpageflags  stable_page_flags(): free frames BUDDY (all of them, as
  *            is_free_buddy_page() makes it), page tables PGTABLE, the
  *            kernel's frames RESERVED (bit 32), data frames UPTODATE plus
