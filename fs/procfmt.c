@@ -41,8 +41,9 @@
  *            exit_signal 38 = SIGCHLD, exit_code 52 = the killing signal.
  *   meminfo  show_val_kb(): "%-16s%8lu kB", the keys of this kernel
  *            (zswap and balloon ones 0).  MemTotal counts every frame,
- *            kernel ones included; DirectMap4k is all of it.  Shared anonymous pages are Shmem, as
- *            in Linux (so not AnonPages, and part of Cached).
+ *            kernel ones included; DirectMap4k is all of it.  Shared
+ *            anonymous pages are Shmem, as in Linux (so not AnonPages,
+ *            and part of Cached).
  *   vmstat   "name value": every key of this kernel's vmstat_text in
  *            its order (0 where the lab has no such thing), then the
  *            lab's own counters in VM_STAT_LIST order, then its gauges.

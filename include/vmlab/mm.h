@@ -112,11 +112,11 @@ int vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 
 /* What /proc/PID/clear_refs clears: Linux's enum clear_refs_types. */
 enum vm_clear_refs {
-	VM_CLEAR_REFS_ALL = 1,	  /* accessed bits of every region */
-	VM_CLEAR_REFS_ANON,	  /* ... of regions without an object */
-	VM_CLEAR_REFS_MAPPED,	  /* ... of file and shared anonymous ones */
-	VM_CLEAR_REFS_SOFT_DIRTY, /* no soft-dirty bits are kept: nothing */
-	VM_CLEAR_REFS_MM_HIWATER_RSS, /* VmHWM is VmRSS already: nothing */
+	VM_CLEAR_REFS_ALL = 1,	/* accessed bits of every region */
+	VM_CLEAR_REFS_ANON,	/* ... of regions without an object */
+	VM_CLEAR_REFS_MAPPED,	/* ... of file and shared anonymous ones */
+	VM_CLEAR_REFS_SOFT_DIRTY, /* no soft-dirty bits kept: nothing */
+	VM_CLEAR_REFS_MM_HIWATER_RSS, /* VmHWM is VmRSS: nothing */
 };
 
 /*

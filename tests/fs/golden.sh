@@ -93,17 +93,18 @@ $(cat "$T/keys.diff")"
 
 # kv_shape: for every "Key:<blanks>value" line, the key and the shape of
 # the rest: a right-aligned number by the column it ends at (a number
-# wider than its field, with one blank before it, as "wide"), digits as
-# #, the hex of fixed-width masks as h, and free text as *.
+# wider than its 8 columns, or with one blank or none before it, as
+# "wide"),
+# digits as #, the hex of fixed-width masks as h, and free text as *.
 KV_SHAPE='
 function shape(k, rest,    sp, d, s) {
 	if (k ~ /^(Name|State|Speculation_Store_Bypass|SpeculationIndirectBranch|Cpus_allowed|Cpus_allowed_list|Mems_allowed_list|Groups)$/)
 		return substr(rest, 1, 1) "*"
-	if (match(rest, /^\t? +[0-9]+( kB)?$/)) {
+	if (match(rest, /^\t? *[0-9]+( kB)?$/) && rest !~ /^\t[0-9]+$/) {
 		s = rest; sub(/^\t/, "", s)
 		sp = match(s, /[0-9]/) - 1
 		d = s; sub(/ kB$/, "", d); sub(/^ +/, "", d)
-		return (rest ~ /^\t/ ? "\t" : "") (sp == 1 ? "wide" : "end" (length(k) + 1 + sp + length(d))) (rest ~ / kB$/ ? " kB" : "")
+		return (rest ~ /^\t/ ? "\t" : "") (sp <= 1 || length(d) > 8 ? "wide" : "end" (length(k) + 1 + sp + length(d))) (rest ~ / kB$/ ? " kB" : "")
 	}
 	if (k ~ /^(Sig(Pnd|Blk|Ign|Cgt)|ShdPnd|Cap(Inh|Prm|Eff|Bnd|Amb)|untag_mask|Umask|Mems_allowed)$/) {
 		gsub(/[0-9a-fx]/, "h", rest)
@@ -239,7 +240,7 @@ SMAPS_BLOCKS='
 	sp = match(r, /[0-9]/) - 1
 	d = r; sub(/^ +/, "", d); sub(/ kB$/, "", d)
 	b = b "|" k (r ~ /^ +[0-9]+( kB)?$/ ? \
-		(sp == 1 ? "=wide" : "=" (c + sp + length(d))) (r ~ / kB$/ ? "kB" : "") : "=" r)
+		(sp <= 1 || length(d) > 8 ? "=wide" : "=" (c + sp + length(d))) (r ~ / kB$/ ? "kB" : "") : "=" r)
 }
 END { if (b != "") print b }'
 awk "$SMAPS_BLOCKS" "$T/real.smaps" | sort -u >"$T/smaps.real"
