@@ -7,7 +7,7 @@
  *   cow fork  vm_proc_fork: the child's page tables, and a PTE and a
  *             mapcount a page (the child joins its parent's family in
  *             the reverse map).  No data frame may be allocated or copied:
- *             pgalloc grows by the tables only, cow_break stays 0 and
+ *             pgalloc_normal grows by the tables only, cow_break stays 0 and
  *             every data frame is then mapped twice.
  *   eager     the baseline, what a fork without COW costs: a fork, then
  *             a write of one byte to every page by the child, each write
@@ -161,7 +161,7 @@ touch_pages(struct vm_machine *m, struct vm_proc *c, uint64_t n)
 static int
 run_cow(struct vm_machine *m, struct vm_proc *p, uint64_t w, struct round *r)
 {
-	uint64_t alloc = stat_of(m, VM_STAT_pgalloc);
+	uint64_t alloc = stat_of(m, VM_STAT_pgalloc_normal);
 	uint64_t pt = stat_of(m, VM_STAT_pt_alloc);
 	uint64_t cow = stat_of(m, VM_STAT_cow_break), other;
 	struct vm_proc *c;
@@ -171,16 +171,16 @@ run_cow(struct vm_machine *m, struct vm_proc *p, uint64_t w, struct round *r)
 	r->fork_s = now() - t;
 	if (rc)
 		return rc;
-	r->alloc = stat_of(m, VM_STAT_pgalloc) - alloc;
+	r->alloc = stat_of(m, VM_STAT_pgalloc_normal) - alloc;
 	r->pt = stat_of(m, VM_STAT_pt_alloc) - pt;
 	r->cow = stat_of(m, VM_STAT_cow_break) - cow;
 	r->shared = count_shared(m, &other);
 	if (other)
 		r->shared = 0; /* a frame not mapped twice: reported wrong */
-	alloc = stat_of(m, VM_STAT_pgalloc);
+	alloc = stat_of(m, VM_STAT_pgalloc_normal);
 	rc = touch_pages(m, c, w);
 	r->written = stat_of(m, VM_STAT_cow_break) - cow - r->cow;
-	r->copied = stat_of(m, VM_STAT_pgalloc) - alloc;
+	r->copied = stat_of(m, VM_STAT_pgalloc_normal) - alloc;
 	vm_proc_reap(m, c);
 	return rc;
 }

@@ -349,7 +349,7 @@ bench_machine(const char *dir, uint64_t n, const unsigned char *pool,
 	snprintf(path, sizeof(path), "%s/machine", dir);
 	vm_config_default(&c);
 	c.frames = n + 1024;
-	c.swap_pages = n;
+	c.swap_pages = n + 1; /* the header page and n slots */
 	c.state_dir = path;
 	rc = vm_machine_create(&c, NULL, &m);
 	if (rc)

@@ -5,7 +5,7 @@
 #
 # What it shows.  A parent maps N pages of private anonymous memory and
 # writes every one of them: N frames, each mapped once, all Private_Dirty.
-# fork copies the page tables only (pgalloc grows by the child's four
+# fork copies the page tables only (pgalloc_normal grows by the child's four
 # tables: root, PDPT, PD, PT) and no data: both processes now map the same
 # N frames, write-protected, so every frame is mapped twice (kpagecount
 # 2), the region is Shared_Dirty in both, and each process's Pss is half
@@ -27,7 +27,7 @@
 # Shared_Dirty are the region's lines of PID/smaps; the frames are the
 # PFNs of PID/pagemap (bits 0-54 of each 8-byte word), looked up in
 # kpagecount (8 bytes per PFN: how many PTEs map it); cow_break,
-# cow_reuse and pgalloc (frames allocated) come from vmstat.  Reading
+# cow_reuse and pgalloc_normal (frames allocated) come from vmstat.  Reading
 # smaps, pagemap and kpagecount changes nothing.  The machine is unmounted
 # at the end, also when something fails or on Ctrl-C.
 #
@@ -115,11 +115,11 @@ smaps_row "parent, alone" "$parent"
 set -- $(frames "$parent")
 before="$1 frames: $3 mapped once, $2 twice"
 
-alloc0=$(lab_vmstat pgalloc)
+alloc0=$(lab_vmstat pgalloc_normal)
 pt0=$(lab_vmstat pt_alloc)
 echo fork >"$lab/$parent/ctl"
 child=$(cat "$lab/last_pid")
-alloc1=$(lab_vmstat pgalloc)
+alloc1=$(lab_vmstat pgalloc_normal)
 pt1=$(lab_vmstat pt_alloc)
 smaps_row "parent, forked" "$parent"
 smaps_row "child (pid $child)" "$child"
@@ -129,7 +129,7 @@ cat <<EOT
 kpagecount of the region's frames (PFNs from each process's pagemap):
   before the fork: $before
   after the fork:  $1 frames: $3 mapped once, $2 twice
-fork allocated $((alloc1 - alloc0)) frames (pgalloc), $((pt1 - pt0)) of them page tables (pt_alloc): no data page was copied
+fork allocated $((alloc1 - alloc0)) frames (pgalloc_normal), $((pt1 - pt0)) of them page tables (pt_alloc): no data page was copied
 
 The child writes its pages one by one, from page 0 (kB from smaps):
   child  cow_   new     frames  mapped  mapped    parent              child
@@ -139,7 +139,7 @@ break0=$(lab_vmstat cow_break)
 row() {
 	set -- "$1" $(frames "$parent" "$child")
 	printf '  %5d %6d %7d %7d %7d %6d   %6d %5d %4d   %6d %5d %4d\n' "$1" \
-		$(($(lab_vmstat cow_break) - break0)) $(($(lab_vmstat pgalloc) - alloc0)) \
+		$(($(lab_vmstat cow_break) - break0)) $(($(lab_vmstat pgalloc_normal) - alloc0)) \
 		"$2" "$3" "$4" \
 		"$(kb "$parent" Pss)" "$(kb "$parent" Private_Dirty)" "$(kb "$parent" Shared_Dirty)" \
 		"$(kb "$child" Pss)" "$(kb "$child" Private_Dirty)" "$(kb "$child" Shared_Dirty)"
@@ -159,17 +159,17 @@ done
 cat <<EOT
 
 Then each writes a page (deltas of vmstat):
-  who     page  the page was                 cow_break  cow_reuse  pgalloc
+  who     page  the page was                 cow_break  cow_reuse  pgalloc_normal
 EOT
 # write WHO PID PAGE CHAR WHAT: one store and what it cost
 write() {
 	b=$(lab_vmstat cow_break)
 	r=$(lab_vmstat cow_reuse)
-	a=$(lab_vmstat pgalloc)
+	a=$(lab_vmstat pgalloc_normal)
 	poke "$2" "$3" "$4"
-	printf '  %-6s %5d  %-28s %9s %10s %8s\n' "$1" "$3" "$5" \
+	printf '  %-6s %5d  %-28s %9s %10s %14s\n' "$1" "$3" "$5" \
 		+$(($(lab_vmstat cow_break) - b)) +$(($(lab_vmstat cow_reuse) - r)) \
-		+$(($(lab_vmstat pgalloc) - a))
+		+$(($(lab_vmstat pgalloc_normal) - a))
 }
 last=$((N - 1))
 write parent "$parent" 0 p "copied by the child"
@@ -190,7 +190,7 @@ cat <<EOT
 The columns:
   child wrote    pages the child has written since the fork (pages 0 .. wrote-1)
   cow_break      write faults on a shared COW page that copied it to a new frame (vmstat)
-  new frames     frames allocated since just before the fork (vmstat pgalloc)
+  new frames     frames allocated since just before the fork (vmstat pgalloc_normal)
   frames in use  distinct frames the two regions map (PFNs from both pagemaps)
   mapped twice   frames with kpagecount 2: still shared by parent and child
   mapped once    frames with kpagecount 1: the child's copies and the parent's originals

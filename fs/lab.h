@@ -77,6 +77,7 @@ enum node_type {
 	N_PID_ENVIRON,
 	N_PID_OOM_SCORE,
 	N_PID_OOM_ADJ,
+	N_PID_CLEAR_REFS,
 	N_PT_DIR,	/* arg: page-table path, see pt_path_* */
 	N_PT_ENTRIES,
 	N_PT_RAW,

@@ -17,8 +17,10 @@
  *            = 72 and one more space, so it starts at byte 73; an
  *            unnamed region's line ends "0 \n".  A header of 72 bytes or
  *            more gets just the one space.  Offset is 0 for anonymous
- *            regions.  Names: [stack], [heap], the file hook's path
- *            (newlines escaped \012 as seq_path does).
+ *            private anonymous regions.  Names: [stack], [heap], the
+ *            file hook's path (newlines escaped \012 as seq_path does);
+ *            a shared anonymous region is shmem_zero_setup()'s file:
+ *            device 00:01, the object's inode, "/dev/zero (deleted)".
  *   smaps    the maps line, Size / KernelPageSize / MMUPageSize, the
  *            keys of __show_smap() (label padded to 16, value "%8lu kB";
  *            "Private_Hugetlb: " is 17 wide with "%7lu"), THPeligible
@@ -29,33 +31,36 @@
  *            referenced; SwapPss divides by the slot's references.
  *            Huge leaves in a huge= region count as hugetlb (not in Rss,
  *            as Linux), elsewhere as THP (AnonHugePages and Rss).
- *   status   task_name/task_state/task_mem...: "Key:\t", Vm* "%8lu kB".
+ *   status   task_name/task_state/task_mem...: "Key:\t", Vm* "%8lu kB",
+ *            the keys of Linux 6.18 in its order.
  *            VmPeak and VmHWM equal VmSize and VmRSS (no high-water
  *            marks are kept).  VmPTE counts every table, root included.
  *   stat     do_task_stat(): 52 fields; minflt 10 = pgfault - pgmajfault,
  *            majflt 12, starttime 22 in USER_HZ (100) ticks of the
  *            simulated clock, vsize 23 bytes, rss 24 pages, startstack 28,
  *            exit_signal 38 = SIGCHLD, exit_code 52 = the killing signal.
- *   meminfo  show_val_kb(): "%-16s%8lu kB".  MemTotal counts every frame,
- *            kernel ones included.  Shared anonymous pages are Shmem, as
- *            in Linux (so not AnonPages, and part of Cached).
- *   vmstat   "name value": nr_* gauges in Linux's order, then every
- *            counter of VM_STAT_LIST in its order.
+ *   meminfo  show_val_kb(): "%-16s%8lu kB", the keys of this kernel
+ *            (zswap and balloon ones 0).  MemTotal counts every frame,
+ *            kernel ones included; DirectMap4k is all of it.  Shared
+ *            anonymous pages are Shmem, as in Linux (so not AnonPages,
+ *            and part of Cached).
+ *   vmstat   "name value": every key of this kernel's vmstat_text in
+ *            its order (0 where the lab has no such thing), then the
+ *            lab's own counters in VM_STAT_LIST order, then its gauges.
  *   swaps    swap_show(): the header, then the path padded to 40, "file\t",
- *            Size and Used in KiB with a second tab under 10000000,
- *            priority -2 (the first swapon without a priority).
+ *            Size (the slots: the header page left out) and Used in KiB
+ *            with a second tab under 10000000, priority -2 (the first
+ *            swapon without a priority).
  *   uptime   "%lu.%02lu %lu.%02lu": the clock, truncated; idle 0.00 (the
  *            simulated CPU is never idle).
  *   pagemap  bit 63 present, 62 swapped, 61 file page or shared anonymous,
  *            56 mapped exactly once, 55 soft-dirty; PFN in 0..54 (always
  *            shown: the lab is root's view), swap type in 0..4 and slot
- *            in 5..54.  Soft-dirty: Linux marks every new region
- *            VM_SOFTDIRTY and reports bit 55 for all its entries until
- *            clear_refs clears it; the lab has no clear_refs, so every
- *            present or swapped entry has bit 55 (and VmFlags has "sd").
- *            Unlike Linux, a page of a region with neither a present nor
- *            a swap entry reads 0, not bit 55 alone: holes read as
- *            zeros, mapped or not.
+ *            in 5..54.  No soft-dirty tracking, as a kernel without
+ *            CONFIG_MEM_SOFT_DIRTY: bit 55 is never set, VmFlags has no
+ *            "sd".  A page with neither a present nor a swap entry reads
+ *            0, mapped or not.  The file ends at TASK_SIZE
+ *            (vm_user_top()).
  *   kpageflags  stable_page_flags(): free frames BUDDY (all of them, as
  *            is_free_buddy_page() makes it), page tables PGTABLE, the
  *            kernel's frames RESERVED (bit 32), data frames UPTODATE plus
@@ -82,6 +87,7 @@
 #include "vmlab/census.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
+#include "vmlab/pagecache.h"
 #include "vmlab/phys.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
@@ -100,6 +106,8 @@
 #define SWAPS_NAME_COL 40
 #define SWAP_PRIO (-2)
 #define SIGCHLD_NR 17
+#define SHM_MINOR 1 /* the device of Linux's internal shm mount, 00:01 */
+#define MEMS_GROUPS 32 /* MAX_NUMNODES 1024 in 32-bit groups */
 #define VMA_HUGE (VM_VMA_HUGE_2M | VM_VMA_HUGE_1G)
 
 static fmt_file_fn *file_hook;
@@ -183,6 +191,12 @@ maps_line_of(const struct vm_vma *a, struct maps_line *l,
 			l->name = file->path;
 			l->path = true;
 		}
+	} else if (vma_shared_anon(a) && a->file) {
+		/* shmem_zero_setup(): a file on the internal shm mount */
+		l->off = a->pgoff << VM_PAGE_SHIFT;
+		l->minor = SHM_MINOR;
+		l->ino = a->file->ino;
+		l->name = "/dev/zero (deleted)";
 	} else if (a->flags & VM_VMA_STACK) {
 		l->name = "[stack]";
 	} else if (a->flags & VM_VMA_HEAP) {
@@ -377,9 +391,10 @@ put_mss(struct sbuf *sb, const struct mss *s, bool rollup)
 
 /*
  * VmFlags as show_smap_vma_flags() prints them, in Linux's bit order:
- * rd wr ex sh mr mw me ms gd de ac ht sd.  Anonymous memory may always
+ * rd wr ex sh mr mw me ms gd de ac ht.  Anonymous memory may always
  * be read, written and executed (mr mw me); private writable memory is
- * accounted (ac); no region has been through clear_refs (sd).
+ * accounted (ac).  No "sd": the lab keeps no soft-dirty bits, as a
+ * kernel built without CONFIG_MEM_SOFT_DIRTY.
  */
 static void
 put_vmflags(struct sbuf *sb, const struct vm_vma *a)
@@ -387,7 +402,7 @@ put_vmflags(struct sbuf *sb, const struct vm_vma *a)
 	bool shared = a->flags & VM_VMA_SHARED;
 	bool huge = a->flags & VMA_HUGE;
 
-	sbuf_printf(sb, "VmFlags: %s%s%s%s%s%s%s%s%s%s%s\n",
+	sbuf_printf(sb, "VmFlags: %s%s%s%s%s%s%s%s%s%s\n",
 		    (a->prot & VM_PROT_READ) ? "rd " : "",
 		    (a->prot & VM_PROT_WRITE) ? "wr " : "",
 		    (a->prot & VM_PROT_EXEC) ? "ex " : "", shared ? "sh " : "",
@@ -395,7 +410,7 @@ put_vmflags(struct sbuf *sb, const struct vm_vma *a)
 		    (a->flags & VM_VMA_GROWSDOWN) ? "gd " : "",
 		    huge ? "de " : "",
 		    !shared && !huge && (a->prot & VM_PROT_WRITE) ? "ac " : "",
-		    huge ? "ht " : "", "sd ");
+		    huge ? "ht " : "");
 }
 
 static uint64_t
@@ -584,11 +599,16 @@ put_status_mem(struct sbuf *sb, const struct vm_proc *p, const struct usage *u)
 	put_status_kb(sb, "VmPTE", PG_KB(p->pt_pages));
 	put_status_kb(sb, "VmSwap", PG_KB(p->swapents));
 	put_status_kb(sb, "HugetlbPages", 0);
-	sbuf_printf(sb, "CoreDumping:\t0\nTHP_enabled:\t1\n");
+	sbuf_printf(sb, "CoreDumping:\t0\nTHP_enabled:\t1\n"
+			"untag_mask:\t0xffffffffffffffff\n");
 }
 
 /* From Threads to the context switches: one thread, no signals, no
- * capabilities, CPU 0 and node 0. */
+ * capabilities, CPU 0 and node 0.  The simulated CPU does not
+ * speculate, so it is not vulnerable to store bypass and not affected
+ * by indirect branch speculation.  Mems_allowed as
+ * cpuset_task_status_allowed() prints a nodemask: 32-bit groups, the
+ * highest first, joined by commas. */
 static void
 put_status_task(struct sbuf *sb)
 {
@@ -600,8 +620,13 @@ put_status_task(struct sbuf *sb)
 	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++)
 		sbuf_printf(sb, "%s:\t%016x\n", sig[i], 0u);
 	sbuf_printf(sb, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+			"Speculation_Store_Bypass:\tnot vulnerable\n"
+			"SpeculationIndirectBranch:\tnot affected\n"
 			"Cpus_allowed:\t1\nCpus_allowed_list:\t0\n"
-			"Mems_allowed:\t00000001\nMems_allowed_list:\t0\n"
+			"Mems_allowed:\t");
+	for (int i = MEMS_GROUPS - 1; i >= 0; i--)
+		sbuf_printf(sb, "%08x%s", i == 0 ? 1u : 0u, i ? "," : "\n");
+	sbuf_printf(sb, "Mems_allowed_list:\t0\n"
 			"voluntary_ctxt_switches:\t0\n"
 			"nonvoluntary_ctxt_switches:\t0\n");
 }
@@ -757,6 +782,8 @@ put_meminfo_use(struct sbuf *sb, struct vm_machine *m,
 	swap_usage(m, &swap, &used);
 	put_meminfo_kb(sb, "SwapTotal:", swap);
 	put_meminfo_kb(sb, "SwapFree:", swap - used);
+	put_meminfo_kb(sb, "Zswap:", 0);
+	put_meminfo_kb(sb, "Zswapped:", 0);
 	put_meminfo_kb(sb, "Dirty:", c->file_dirty);
 	put_meminfo_kb(sb, "Writeback:", 0);
 	put_meminfo_kb(sb, "AnonPages:", c->anon_mapped);
@@ -786,7 +813,7 @@ put_meminfo_kernel(struct sbuf *sb, const struct vm_machine *m)
 	static const char *const zero[] = {
 		"VmallocUsed:",	  "VmallocChunk:",   "Percpu:",
 		"AnonHugePages:", "ShmemHugePages:", "ShmemPmdMapped:",
-		"FileHugePages:", "FilePmdMapped:",
+		"FileHugePages:", "FilePmdMapped:",  "Balloon:",
 	};
 
 	sbuf_printf(sb, "%-16s%8" PRIu64 " kB\n",
@@ -799,6 +826,9 @@ put_meminfo_kernel(struct sbuf *sb, const struct vm_machine *m)
 		    0, 0, 0, 0);
 	sbuf_printf(sb, "%-16s%8u kB\n%-16s%8u kB\n", "Hugepagesize:", 2048u,
 		    "Hugetlb:", 0u);
+	/* the kernel maps all of memory with 4 KiB pages */
+	put_meminfo_kb(sb, "DirectMap4k:", m->phys.nframes);
+	put_meminfo_kb(sb, "DirectMap2M:", 0);
 }
 
 int
@@ -813,16 +843,91 @@ fmt_meminfo(struct vm_machine *m, struct sbuf *sb)
 	return sb->err;
 }
 
-/* The nr_* lines, in the order of Linux's vmstat_text. */
-static void
-put_vmstat_gauges(struct sbuf *sb, const struct vm_machine *m,
-		  const struct vm_frame_totals *c)
+/* Every key of this kernel's /proc/vmstat (Linux 6.18 with NUMA, THP,
+ * zswap, balloon, CMA off), in its vmstat_text order. */
+static const char *const vmstat_keys[] = {
+	"nr_free_pages", "nr_free_pages_blocks", "nr_zone_inactive_anon",
+	"nr_zone_active_anon", "nr_zone_inactive_file", "nr_zone_active_file",
+	"nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock",
+	"nr_zspages", "nr_free_cma", "numa_hit", "numa_miss", "numa_foreign",
+	"numa_interleave", "numa_local", "numa_other", "nr_inactive_anon",
+	"nr_active_anon", "nr_inactive_file", "nr_active_file",
+	"nr_unevictable", "nr_slab_reclaimable", "nr_slab_unreclaimable",
+	"nr_isolated_anon", "nr_isolated_file", "workingset_nodes",
+	"workingset_refault_anon", "workingset_refault_file",
+	"workingset_activate_anon", "workingset_activate_file",
+	"workingset_restore_anon", "workingset_restore_file",
+	"workingset_nodereclaim", "nr_anon_pages", "nr_mapped", "nr_file_pages",
+	"nr_dirty", "nr_writeback", "nr_shmem", "nr_shmem_hugepages",
+	"nr_shmem_pmdmapped", "nr_file_hugepages", "nr_file_pmdmapped",
+	"nr_anon_transparent_hugepages", "nr_vmscan_write",
+	"nr_vmscan_immediate_reclaim", "nr_dirtied", "nr_written",
+	"nr_throttled_written", "nr_kernel_misc_reclaimable",
+	"nr_foll_pin_acquired", "nr_foll_pin_released", "nr_kernel_stack",
+	"nr_page_table_pages", "nr_sec_page_table_pages", "nr_iommu_pages",
+	"nr_swapcached", "pgpromote_success", "pgpromote_candidate",
+	"pgpromote_candidate_nrl", "pgdemote_kswapd", "pgdemote_direct",
+	"pgdemote_khugepaged", "pgdemote_proactive", "nr_hugetlb",
+	"nr_balloon_pages", "nr_kernel_file_pages", "nr_dirty_threshold",
+	"nr_dirty_background_threshold", "nr_memmap_pages",
+	"nr_memmap_boot_pages", "pgpgin", "pgpgout", "pswpin", "pswpout",
+	"pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgalloc_movable",
+	"pgalloc_device", "allocstall_dma", "allocstall_dma32",
+	"allocstall_normal", "allocstall_movable", "allocstall_device",
+	"pgskip_dma", "pgskip_dma32", "pgskip_normal", "pgskip_movable",
+	"pgskip_device", "pgfree", "pgactivate", "pgdeactivate", "pglazyfree",
+	"pgfault", "pgmajfault", "pglazyfreed", "pgrefill", "pgreuse",
+	"pgsteal_kswapd", "pgsteal_direct", "pgsteal_khugepaged",
+	"pgsteal_proactive", "pgscan_kswapd", "pgscan_direct",
+	"pgscan_khugepaged", "pgscan_proactive", "pgscan_direct_throttle",
+	"pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file",
+	"zone_reclaim_success", "zone_reclaim_failed", "pginodesteal",
+	"slabs_scanned", "kswapd_inodesteal", "kswapd_low_wmark_hit_quickly",
+	"kswapd_high_wmark_hit_quickly", "pageoutrun", "pgrotated",
+	"drop_pagecache", "drop_slab", "oom_kill", "numa_pte_updates",
+	"numa_huge_pte_updates", "numa_hint_faults", "numa_hint_faults_local",
+	"numa_pages_migrated", "pgmigrate_success", "pgmigrate_fail",
+	"thp_migration_success", "thp_migration_fail", "thp_migration_split",
+	"compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
+	"compact_stall", "compact_fail", "compact_success",
+	"compact_daemon_wake", "compact_daemon_migrate_scanned",
+	"compact_daemon_free_scanned", "htlb_buddy_alloc_success",
+	"htlb_buddy_alloc_fail", "unevictable_pgs_culled",
+	"unevictable_pgs_scanned", "unevictable_pgs_rescued",
+	"unevictable_pgs_mlocked", "unevictable_pgs_munlocked",
+	"unevictable_pgs_cleared", "unevictable_pgs_stranded",
+	"thp_fault_alloc", "thp_fault_fallback", "thp_fault_fallback_charge",
+	"thp_collapse_alloc", "thp_collapse_alloc_failed", "thp_file_alloc",
+	"thp_file_fallback", "thp_file_fallback_charge", "thp_file_mapped",
+	"thp_split_page", "thp_split_page_failed", "thp_deferred_split_page",
+	"thp_underused_split_page", "thp_split_pmd", "thp_scan_exceed_none_pte",
+	"thp_scan_exceed_swap_pte", "thp_scan_exceed_share_pte",
+	"thp_split_pud", "thp_zero_page_alloc", "thp_zero_page_alloc_failed",
+	"thp_swpout", "thp_swpout_fallback", "balloon_inflate",
+	"balloon_deflate", "balloon_migrate", "swap_ra", "swap_ra_hit",
+	"swpin_zero", "swpout_zero", "ksm_swpin_copy", "cow_ksm", "zswpin",
+	"zswpout", "zswpwb", "direct_map_level2_splits",
+	"direct_map_level3_splits", "direct_map_level2_collapses",
+	"direct_map_level3_collapses", "nr_unstable",
+};
+
+/* The value of a Linux key: a gauge from the frame table, else the
+ * counter of that name, else 0 (what the lab does not model). */
+static uint64_t
+vmstat_value(const struct vm_machine *m, const struct vm_frame_totals *c,
+	     const char *key)
 {
 	const struct {
 		const char *name;
 		uint64_t v;
 	} g[] = {
 		{"nr_free_pages", m->phys.nfree},
+		{"nr_zone_inactive_anon", c->inactive_anon},
+		{"nr_zone_active_anon", c->active_anon},
+		{"nr_zone_inactive_file", c->inactive_file},
+		{"nr_zone_active_file", c->active_file},
+		{"nr_zone_unevictable", c->unevictable},
+		{"nr_zone_write_pending", c->file_dirty},
 		{"nr_inactive_anon", c->inactive_anon},
 		{"nr_active_anon", c->active_anon},
 		{"nr_inactive_file", c->inactive_file},
@@ -836,9 +941,23 @@ put_vmstat_gauges(struct sbuf *sb, const struct vm_machine *m,
 		{"nr_page_table_pages", m->phys.count[VM_FRAME_PT]},
 		{"nr_swapcached", c->swapcached},
 	};
+	int i;
 
-	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++)
-		sbuf_printf(sb, "%s %" PRIu64 "\n", g[i].name, g[i].v);
+	for (size_t j = 0; j < sizeof(g) / sizeof(g[0]); j++)
+		if (strcmp(g[j].name, key) == 0)
+			return g[j].v;
+	i = vm_stat_lookup(key);
+	return i >= 0 ? m->stats.v[i] : 0;
+}
+
+static bool
+vmstat_is_linux(const char *name)
+{
+	for (size_t i = 0; i < sizeof(vmstat_keys) / sizeof(vmstat_keys[0]);
+	     i++)
+		if (strcmp(vmstat_keys[i], name) == 0)
+			return true;
+	return false;
 }
 
 /* The lab's own gauges after the counters: the simulated clock (the
@@ -862,10 +981,14 @@ fmt_vmstat(struct vm_machine *m, struct sbuf *sb)
 	struct vm_frame_totals c;
 
 	vm_frame_totals(m, &c);
-	put_vmstat_gauges(sb, m, &c);
+	for (size_t i = 0; i < sizeof(vmstat_keys) / sizeof(vmstat_keys[0]);
+	     i++)
+		sbuf_printf(sb, "%s %" PRIu64 "\n", vmstat_keys[i],
+			    vmstat_value(m, &c, vmstat_keys[i]));
 	for (unsigned i = 0; i < VM_STAT_NR; i++)
-		sbuf_printf(sb, "%s %" PRIu64 "\n", vm_stat_name(i),
-			    m->stats.v[i]);
+		if (!vmstat_is_linux(vm_stat_name(i)))
+			sbuf_printf(sb, "%s %" PRIu64 "\n", vm_stat_name(i),
+				    m->stats.v[i]);
 	put_vmstat_lab(sb, m);
 	return sb->err;
 }
@@ -920,7 +1043,7 @@ struct pagemap_ctx {
 static uint64_t
 pagemap_flags(struct pagemap_ctx *c, uint64_t va, uint64_t pfn)
 {
-	uint64_t e = FMT_PM_PRESENT | FMT_PM_SOFT_DIRTY;
+	uint64_t e = FMT_PM_PRESENT;
 	const struct vm_frame *f;
 	const struct vm_vma *a;
 
@@ -948,7 +1071,7 @@ pagemap_pte(void *arg, uint64_t va, uint64_t pte, int level)
 	if (!(pte & VM_PTE_P)) {
 		if (level == 0 && vpn >= c->first && vpn < c->end)
 			c->out[vpn - c->first] =
-				FMT_PM_SWAP | FMT_PM_SOFT_DIRTY |
+				FMT_PM_SWAP |
 				((VM_SWP_TYPE(pte) |
 				  VM_SWP_SLOT(pte) << FMT_PM_SWAP_TYPE_BITS) &
 				 FMT_PM_PFN_MASK);

@@ -89,6 +89,7 @@ static const struct entry pid_entries[] = {
 	{ "environ", N_PID_ENVIRON, S_IFREG | 0400 },
 	{ "oom_score", N_PID_OOM_SCORE, S_IFREG | 0444 },
 	{ "oom_score_adj", N_PID_OOM_ADJ, S_IFREG | 0444 },
+	{ "clear_refs", N_PID_CLEAR_REFS, S_IFREG | 0200 },
 	{ "pt", N_PT_DIR, DIR_MODE },
 	{ "translate", N_XLATE_DIR, DIR_MODE },
 };

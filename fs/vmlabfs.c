@@ -330,7 +330,7 @@ writable(int type)
 {
 	switch (type) {
 	case N_CTL: case N_PID_CTL: case N_PID_TRACE: case N_TRACE:
-	case N_PID_MEM: case N_CONFIG: case N_PID_LIMIT:
+	case N_PID_MEM: case N_CONFIG: case N_PID_LIMIT: case N_PID_CLEAR_REFS:
 		return true;
 	default:
 		return false;
@@ -341,7 +341,7 @@ static bool
 readable(int type)
 {
 	return type != N_CTL && type != N_PID_CTL && type != N_PID_TRACE &&
-	       type != N_TRACE;
+	       type != N_TRACE && type != N_PID_CLEAR_REFS;
 }
 
 static void
@@ -824,6 +824,12 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		break;
 	case N_CONFIG: case N_PID_LIMIT:
 		rc = write_simple(h, buf, size);
+		break;
+	case N_PID_CLEAR_REFS:
+		p = tree_proc(&lab, h->pid);
+		rc = p ? vm_clear_refs_write(lab.m, p, buf, size) : -ESRCH;
+		if (rc == 0)
+			rc = (ssize_t)size;
 		break;
 	default:
 		rc = -EBADF;

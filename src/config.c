@@ -81,6 +81,8 @@ vm_config_check(const struct vm_config *c, const char **why)
 		bad = "aging_period and ws_tau must be positive";
 	else if (c->swap_pages && !c->state_dir)
 		bad = "swap needs a state directory";
+	else if (c->swap_pages == 1)
+		bad = "swap needs two pages at least: its header and a slot";
 	if (why)
 		*why = bad;
 	return bad ? -EINVAL : 0;

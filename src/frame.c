@@ -82,7 +82,7 @@ vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner)
 	pfn = vm_phys_alloc(&m->phys, use);
 	if (pfn < 0)
 		return pfn;
-	vm_count(m, NULL, VM_STAT_pgalloc, 1);
+	vm_count(m, NULL, VM_STAT_pgalloc_normal, 1);
 	if (data) {
 		vm_phys_frame(&m->phys, pfn)->owner = owner;
 		m->user_pages++;

@@ -13,9 +13,13 @@
  */
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <string.h>
 
 #include "vmlab/fault.h"
+#include "vmlab/log.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
 #include "vmlab/mmu.h"
@@ -27,9 +31,15 @@
 #include "vmlab/pager.h"
 
 uint64_t
-vm_user_top(const struct vm_machine *m)
+vm_user_half(const struct vm_machine *m)
 {
 	return 1ull << (12 + 9 * m->cfg.levels - 1);
+}
+
+uint64_t
+vm_user_top(const struct vm_machine *m)
+{
+	return vm_user_half(m) - VM_PAGE_SIZE;
 }
 
 uint64_t
@@ -46,17 +56,19 @@ vm_prot_pte(unsigned prot)
 	return bits;
 }
 
-/* Checks a user range and rounds len up to pages: 0 or -EINVAL. */
+/* Checks a user range and rounds len up to pages: 0, -EINVAL for an
+ * unaligned address or a zero or overflowing length, -ENOMEM for a range
+ * that passes the top of user memory (as Linux's mmap). */
 static int
 mm_range(const struct vm_machine *m, uint64_t addr, uint64_t *len)
 {
 	uint64_t l = *len;
 
-	if (l == 0 || addr & ~VM_PAGE_MASK || l > vm_user_top(m))
+	if (l == 0 || addr & ~VM_PAGE_MASK || l > UINT64_MAX - VM_PAGE_SIZE)
 		return -EINVAL;
 	l = (l + VM_PAGE_SIZE - 1) & VM_PAGE_MASK;
-	if (addr > vm_user_top(m) - l)
-		return -EINVAL;
+	if (l > vm_user_top(m) || addr > vm_user_top(m) - l)
+		return -ENOMEM;
 	*len = l;
 	return 0;
 }
@@ -161,8 +173,9 @@ vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 		return -EACCES;
 	if (r->prot & ~(unsigned)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
 		return -EINVAL;
-	if (mm_range(m, fixed ? r->addr : 0, &len))
-		return -EINVAL;
+	rc = mm_range(m, fixed ? r->addr : 0, &len);
+	if (rc)
+		return rc;
 	if (fixed && r->addr < VM_MMAP_MIN)
 		return -EINVAL;
 	if ((r->flags & VM_MAP_FIXED_NOREPLACE) &&
@@ -418,4 +431,102 @@ vm_mm_each_pte(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 	if (p->state == VM_PROC_ZOMBIE)
 		return 0; /* no address space: nothing to visit */
 	return vm_pt_range(m, p, start, end, 0, each_one, &c);
+}
+
+/* ---- clear_refs ---------------------------------------------------- */
+
+struct young_ctx {
+	struct vm_machine *m;
+	struct vm_proc *p;
+};
+
+/* vm_pt_range() visitor: a present leaf loses its A bit and its frame
+ * its referenced flag, as clear_refs_pte_range(). */
+static int
+clear_young_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level,
+		uint64_t va)
+{
+	struct young_ctx *c = arg;
+	uint64_t pfn = VM_PTE2PFN(*pte);
+
+	(void)level;
+	if (!(*pte & VM_PTE_P))
+		return 0;
+	if (pfn < c->m->phys.nframes)
+		vm_phys_frame(&c->m->phys, pfn)->flags &= ~VM_FF_REFERENCED;
+	if (*pte & VM_PTE_A) {
+		vm_pt_store(c->m, tbl, pte, *pte & ~VM_PTE_A);
+		vm_tlb_shootdown(c->m, c->p, va);
+	}
+	return 0;
+}
+
+int
+vm_clear_refs(struct vm_machine *m, struct vm_proc *p, int what)
+{
+	struct young_ctx c = { .m = m, .p = p };
+
+	if (what < VM_CLEAR_REFS_ALL || what > VM_CLEAR_REFS_MM_HIWATER_RSS)
+		return -EINVAL;
+	if (p->state == VM_PROC_ZOMBIE || what > VM_CLEAR_REFS_MAPPED)
+		return 0;
+	for (size_t i = 0; i < p->vmas.n; i++) {
+		const struct vm_vma *a = &p->vmas.v[i];
+
+		/* Linux tells the two by vm_file, which shmem has */
+		if ((what == VM_CLEAR_REFS_ANON && a->file) ||
+		    (what == VM_CLEAR_REFS_MAPPED && !a->file))
+			continue;
+		vm_pt_range(m, p, a->start, a->end, 0, clear_young_one, &c);
+	}
+	return 0;
+}
+
+/* kstrtoint(strstrip(s), 10): 0 with *out, -EINVAL, -ERANGE. */
+static int
+clear_refs_number(char *s, int *out)
+{
+	size_t n = strlen(s);
+	bool neg = false;
+	int64_t v = 0;
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		v = v * 10 + (*s - '0');
+		if (v > (int64_t)INT_MAX + 1)
+			return -ERANGE;
+	}
+	if (!neg && v > INT_MAX)
+		return -ERANGE;
+	*out = (int)(neg ? -v : v);
+	return 0;
+}
+
+int
+vm_clear_refs_write(struct vm_machine *m, struct vm_proc *p,
+		    const char *buf, size_t len)
+{
+	char text[13]; /* PROC_NUMBUF: the rest of a longer write is ignored */
+	int what, rc;
+
+	if (len > sizeof(text) - 1)
+		len = sizeof(text) - 1;
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	rc = clear_refs_number(text, &what);
+	if (rc == 0)
+		rc = vm_clear_refs(m, p, what);
+	if (rc)
+		vm_log(&m->log, VM_LOG_WARN,
+		       "pid %d clear_refs: not a number from 1 to 5", p->pid);
+	return rc;
 }

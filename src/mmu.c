@@ -180,7 +180,7 @@ refusal(struct vm_machine *m, struct vm_proc *p,
 
 	if (fi->kind == VM_FAULT_NONCANON)
 		return "non-canonical address";
-	if (fi->va >= vm_user_top(m))
+	if (fi->va >= vm_user_half(m))
 		return fi->mode == VM_MODE_USER && fi->kind == VM_FAULT_PROT
 			       ? "supervisor-only page (US=0)"
 			       : "kernel address";

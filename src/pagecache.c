@@ -185,6 +185,7 @@ vm_shmem_create(struct vm_machine *m, uint64_t pages, struct vm_file **out)
 	}
 	f->obj.kind = VM_POBJ_SHMEM;
 	f->fd = -1;
+	f->ino = ++m->shmem_ino;
 	f->size = pages << VM_PAGE_SHIFT;
 	f->refs = 1;
 	f->m = m;

@@ -42,12 +42,14 @@ pager_hash(const struct vm_pager *pg, const struct vm_pobj *obj,
 	return h & pg->mask;
 }
 
-/* Opens the swap store in the state directory, when there is swap. */
+/* Opens the swap store in the state directory, when there is swap.  Its
+ * first page is the header, as in a Linux swap area: slots 1 .. pages - 1
+ * hold pages, so a swap of n pages has n - 1 of them. */
 static int
 pager_swap_open(struct vm_machine *m)
 {
 	struct vm_swap_opts o = {
-		.nslots = m->cfg.swap_pages,
+		.nslots = m->cfg.swap_pages - 1,
 		.mapsize = m->cfg.swap_mapsize,
 		.log = &m->log,
 	};

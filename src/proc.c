@@ -216,7 +216,7 @@ fork_level(struct fork_ctx *c, uint64_t tbl, int l, uint64_t va)
 	unsigned n = VM_PTES_PER_TABLE;
 
 	if (l == (int)m->cfg.levels - 1)
-		n = (unsigned)(vm_user_top(m) >> VM_PXSHIFT(l)); /* user half */
+		n = (unsigned)(vm_user_half(m) >> VM_PXSHIFT(l)); /* user half */
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t at = va + ((uint64_t)i << VM_PXSHIFT(l));
 		vm_pte_t e = vm_pt_table(m, tbl)[i];

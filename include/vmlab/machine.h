@@ -95,6 +95,7 @@ struct vm_machine {
 	struct vm_pager pager;	/* where pages live: the page index */
 	struct vm_swap *swap;	/* the swap store; only pager.c uses it */
 	struct vm_file *files;	/* the page cache's file objects */
+	uint64_t shmem_ino;	/* the last inode number of a shmem object */
 	int files_fd;		/* cfg.files_dir opened, or -1 */
 	char *state_dir;	/* owned copy of cfg.state_dir, or NULL */
 	char *files_dir;	/* owned copy of cfg.files_dir, or NULL */

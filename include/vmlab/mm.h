@@ -4,19 +4,29 @@
  * These keep three things in step: the regions (vma.c), the PTEs and
  * frames they cover, and the TLB (every PTE changed is shot down).  All
  * addresses and lengths are checked here: unaligned addresses, zero or
- * overflowing lengths and addresses outside the user half are -EINVAL.
+ * overflowing lengths and addresses outside user memory are -EINVAL;
+ * mmap alone, as Linux's, answers -ENOMEM for a range past the top.
  */
 #ifndef VMLAB_MM_H
 #define VMLAB_MM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm_machine;
 struct vm_proc;
 struct vm_file;
 
-/* Top of the user half: 2^47 with 4 levels, 2^56 with 5. */
+/* The user half of the page tables: 2^47 with 4 levels, 2^56 with 5. */
+uint64_t vm_user_half(const struct vm_machine *m);
+
+/*
+ * Top of user memory, Linux's TASK_SIZE: one page below the user half
+ * (0x7ffffffff000 with 4 levels), so that no user mapping ends at the
+ * canonical hole.  Nothing maps, faults or is listed in pagemap at or
+ * above it.
+ */
 uint64_t vm_user_top(const struct vm_machine *m);
 
 enum vm_mmap_flags {
@@ -99,6 +109,34 @@ enum vm_advice {
  * -ENOMEM. */
 int vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	       uint64_t len, int advice);
+
+/* What /proc/PID/clear_refs clears: Linux's enum clear_refs_types. */
+enum vm_clear_refs {
+	VM_CLEAR_REFS_ALL = 1,	/* accessed bits of every region */
+	VM_CLEAR_REFS_ANON,	/* ... of regions without an object */
+	VM_CLEAR_REFS_MAPPED,	/* ... of file and shared anonymous ones */
+	VM_CLEAR_REFS_SOFT_DIRTY, /* no soft-dirty bits kept: nothing */
+	VM_CLEAR_REFS_MM_HIWATER_RSS, /* VmHWM is VmRSS: nothing */
+};
+
+/*
+ * Clears the accessed state of p's pages as clear_refs_write() does:
+ * the A bit of every present leaf PTE of the regions what selects (each
+ * one shot down in the TLB, so that the next access sets it again) and
+ * the referenced flag of its frame.  Types 4 and 5 are accepted and
+ * change nothing.  O(PTEs of the regions).  0, or -EINVAL for a type
+ * outside 1..5; a zombie has nothing to clear (0).
+ */
+int vm_clear_refs(struct vm_machine *m, struct vm_proc *p, int what);
+
+/*
+ * A write of len bytes to PID/clear_refs: as Linux, at most the first 12
+ * bytes count; blanks around the number are stripped, and the rest must
+ * be a decimal int with an optional sign.  Then vm_clear_refs().  0,
+ * -EINVAL (not a number, or not 1..5; logged), -ERANGE (past an int).
+ */
+int vm_clear_refs_write(struct vm_machine *m, struct vm_proc *p,
+			const char *buf, size_t len);
 
 /*
  * Visits the present and swapped leaf PTEs of p in [start, end), in

@@ -40,7 +40,7 @@ struct vm_file {
 	int fd;			/* the host file, O_RDWR if it may be written */
 	bool rdonly;		/* the host file could only be opened O_RDONLY */
 	bool deleted;		/* unlinked from files/ while still in use */
-	uint64_t dev, ino;	/* host identity */
+	uint64_t dev, ino;	/* host identity; shmem: ino alone, its own */
 	uint64_t size;		/* bytes */
 	unsigned refs;		/* mappings and open handles */
 	char *path;		/* its name under files/, for maps */
@@ -53,7 +53,8 @@ struct vm_file {
 /*
  * The memory of a new shared anonymous region of pages pages (Linux's
  * shmem object): its pages are zeros until written, shared by every
- * mapping of it, swapped out to slots of its own.  Returns 0 with *out
+ * mapping of it, swapped out to slots of its own, named by an inode
+ * number of its own (1, 2, ... in the order made).  Returns 0 with *out
  * holding one reference, or -ENOMEM.  The last vm_file_put frees its
  * unmapped pages and its slots at once, and the object with its last
  * page.

@@ -26,7 +26,7 @@
 	X(prot_fault)    /* accesses refused: protection, no VMA, kernel */   \
 	X(segv)          /* processes killed by a bad access */               \
 	X(sigbus)        /* ... by an access past the end of a mapped file */ \
-	X(pgalloc)       /* frames allocated */                               \
+	X(pgalloc_normal) /* frames allocated (one zone: all Normal) */       \
 	X(pgfree)        /* frames freed */                                   \
 	X(pt_alloc)      /* page-table pages allocated */                     \
 	X(pt_free)       /* page-table pages freed */                         \

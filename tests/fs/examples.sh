@@ -107,7 +107,7 @@ grep -q "before the fork: $N frames: $N mapped once, 0 twice$" "$T/cow.out" ||
 	fail "cow: kpagecount before the fork"
 grep -q "after the fork:  $N frames: 0 mapped once, $N twice$" "$T/cow.out" ||
 	fail "cow: kpagecount after the fork"
-grep -q "^fork allocated 4 frames (pgalloc), 4 of them page tables" "$T/cow.out" ||
+grep -q "^fork allocated 4 frames (pgalloc_normal), 4 of them page tables" "$T/cow.out" ||
 	fail "cow: frames allocated by fork"
 # after k child writes: k breaks, 4 + k new frames, N + k frames in use,
 # N - k mapped twice, 2k once; in both: Pss 4k + 2(N - k), Private_Dirty
@@ -125,7 +125,7 @@ END {
 	exit bad
 }' "$T/cow.out" >"$T/cow.bad" || fail "cow: $(cat "$T/cow.bad")"
 expect_eq "$(row cow '$1 == "parent" && $2 == 0' '(NF - 2)') $(row cow '$1 == "parent" && $2 == 0' '(NF - 1)') $(row cow '$1 == "parent" && $2 == 0' 'NF')" \
-	"+0 +1 +0" "cow: the parent writes a page the child copied (break, reuse, pgalloc)"
+	"+0 +1 +0" "cow: the parent writes a page the child copied (break, reuse, pgalloc_normal)"
 expect_eq "$(row cow '$1 == "parent" && $2 == 63' '(NF - 2)') $(row cow '$1 == "parent" && $2 == 63' '(NF - 1)') $(row cow '$1 == "parent" && $2 == 63' 'NF')" \
 	"+1 +0 +1" "cow: the parent writes a page still shared"
 expect_eq "$(row cow '$1 == "child" && $2 == 63' '(NF - 2)') $(row cow '$1 == "child" && $2 == 63' '(NF - 1)') $(row cow '$1 == "child" && $2 == 63' 'NF')" \

@@ -104,11 +104,11 @@ expect_eq "$(grep '^30000000-' "$MNT/$pid/maps" | awk '{ print $2 }')" \
 echo "mmap 0x40000000 16K rw- populate" >"$MNT/$pid/ctl" || fail "anon map"
 printf parent | dd of="$MNT/$pid/mem" bs=1 seek=$((0x40000000)) \
 	conv=notrunc 2>/dev/null
-before=$(awk '$1 == "pgalloc" { print $2 }' "$MNT/vmstat")
+before=$(awk '$1 == "pgalloc_normal" { print $2 }' "$MNT/vmstat")
 echo fork >"$MNT/$pid/ctl" || fail fork
 child=$(cat "$MNT/last_pid")
 [ "$child" -gt "$pid" ] || fail "last_pid after fork: $child"
-after=$(awk '$1 == "pgalloc" { print $2 }' "$MNT/vmstat")
+after=$(awk '$1 == "pgalloc_normal" { print $2 }' "$MNT/vmstat")
 # page tables only, no data frame: the child's root and PDPT, the PD of
 # the first GiB with the leaf tables of 0x2.. and 0x3.., and the PD of
 # the second GiB with the leaf table of 0x4.. (the stack was never touched)

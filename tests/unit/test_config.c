@@ -73,6 +73,11 @@ START_TEST(test_config_check)
 	c.swap_pages = 100;
 	ck_assert_int_eq(vm_config_check(&c, &why), -EINVAL);
 	vm_config_default(&c);
+	c.state_dir = "/nonexistent";
+	c.swap_pages = 1; /* a header and no slot */
+	ck_assert_int_eq(vm_config_check(&c, &why), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "header"));
+	vm_config_default(&c);
 	c.kernel_pages = 0;
 	ck_assert_int_eq(vm_config_check(&c, &why), -EINVAL);
 }

@@ -62,11 +62,11 @@ START_TEST(test_fork_shares_every_page_cow)
 {
 	struct vm_machine *m = fork_machine(256, 0);
 	struct vm_proc *p = parent_with_pages(m), *c;
-	uint64_t alloc = m->stats.v[VM_STAT_pgalloc];
+	uint64_t alloc = m->stats.v[VM_STAT_pgalloc_normal];
 
 	ck_assert_int_eq(vm_proc_fork(m, p, &c), 0);
 	/* page tables only: the child's root, PDPT, PD and PT */
-	ck_assert_uint_eq(m->stats.v[VM_STAT_pgalloc] - alloc, 4);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgalloc_normal] - alloc, 4);
 	ck_assert_int_eq(c->ppid, p->pid);
 	ck_assert_str_eq(c->comm, p->comm);
 	ck_assert_uint_eq(c->rss_anon, PAGES);

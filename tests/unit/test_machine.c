@@ -94,8 +94,12 @@ START_TEST(test_machine_mmap_bad_args)
 	r.addr = 0x1000; /* below the lowest mappable address */
 	ck_assert_int_eq(vm_mmap(m, p, &r, &at), -EINVAL);
 	r.addr = 0x00007ffffffff000ull;
-	r.len = 8192; /* runs past the top of the user half */
-	ck_assert_int_eq(vm_mmap(m, p, &r, &at), -EINVAL);
+	r.len = 8192; /* runs past the top of user memory: ENOMEM, as Linux */
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), -ENOMEM);
+	r.len = 4096; /* the last page below 2^47 is past TASK_SIZE */
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), -ENOMEM);
+	r.addr = 0x0000800000000000ull;
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), -ENOMEM);
 	r.addr = 0x20000;
 	r.len = UINT64_MAX - 100; /* rounding would overflow */
 	ck_assert_int_eq(vm_mmap(m, p, &r, &at), -EINVAL);
@@ -145,6 +149,59 @@ START_TEST(test_machine_madvise)
 	}
 	ck_assert_int_eq(vm_load(m, p, 0x20000, 8, &v), 0);
 	ck_assert_uint_eq(v, 0);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+/* clear_refs: types 1..3 clear the A bits of the regions they select
+ * (and the TLB, so the next access sets the bit again); 4 and 5 are
+ * accepted and change nothing; anything else is EINVAL. */
+START_TEST(test_machine_clear_refs)
+{
+	struct vm_machine *m = t_machine(256);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_mmap_req r = { .addr = 0x20000000, .len = 4096, .prot = RW,
+				 .flags = VM_MAP_FIXED | VM_MAP_SHARED };
+	uint64_t at;
+
+	t_map(m, p, 0x10000000, 2 * 4096, RW);
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+	ck_assert_int_eq(vm_touch(m, p, 0x10000000, 2 * 4096, VM_ACC_W), 0);
+	ck_assert_int_eq(vm_touch(m, p, 0x20000000, 1, VM_ACC_W), 0);
+	ck_assert(t_pte(m, p, 0x10000000) & VM_PTE_A);
+	ck_assert(t_pte(m, p, 0x20000000) & VM_PTE_A);
+	/* 3: file-backed and shared anonymous regions only */
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "3\n", 2), 0);
+	ck_assert(t_pte(m, p, 0x10000000) & VM_PTE_A);
+	ck_assert(!(t_pte(m, p, 0x20000000) & VM_PTE_A));
+	/* 2: private anonymous ones; D stays */
+	ck_assert_int_eq(vm_clear_refs_write(m, p, " +2 ", 4), 0);
+	ck_assert(!(t_pte(m, p, 0x10000000) & VM_PTE_A));
+	ck_assert(t_pte(m, p, 0x10000000) & VM_PTE_D);
+	/* the TLB entry went too: a read sets A again */
+	ck_assert_int_eq(vm_touch(m, p, 0x10000000, 1, VM_ACC_R), 0);
+	ck_assert(t_pte(m, p, 0x10000000) & VM_PTE_A);
+	ck_assert_int_eq(vm_clear_refs(m, p, VM_CLEAR_REFS_ALL), 0);
+	ck_assert(!(t_pte(m, p, 0x10000000) & VM_PTE_A));
+	ck_assert_int_eq(vm_touch(m, p, 0x10000000, 1, VM_ACC_R), 0);
+	/* 4 and 5 change nothing */
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "4", 1), 0);
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "05", 2), 0);
+	ck_assert(t_pte(m, p, 0x10000000) & VM_PTE_A);
+	/* refused, as Linux: out of range, not decimal, junk, overflow */
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "0", 1), -EINVAL);
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "6", 1), -EINVAL);
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "-1", 2), -EINVAL);
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "0x4", 3), -EINVAL);
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "1 2", 3), -EINVAL);
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "1x", 2), -EINVAL);
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "", 0), -EINVAL);
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "99999999999", 11),
+			 -ERANGE);
+	ck_assert_ptr_nonnull(strstr(t_log_last, "clear_refs"));
+	/* only the first 12 bytes count */
+	ck_assert_int_eq(vm_clear_refs_write(m, p, "1           junk", 16), 0);
+	ck_assert(!(t_pte(m, p, 0x10000000) & VM_PTE_A));
 	vm_machine_destroy(m);
 }
 END_TEST
@@ -204,6 +261,7 @@ suite_machine(void)
 	tcase_add_test(core, test_machine_pids_in_order);
 	tcase_add_test(core, test_machine_exit_frees_all);
 	tcase_add_test(core, test_machine_madvise);
+	tcase_add_test(core, test_machine_clear_refs);
 	tcase_add_test(limits, test_machine_asid_exhaustion);
 	tcase_add_test(limits, test_machine_out_of_frames);
 	tcase_add_test(errors, test_machine_mmap_bad_args);

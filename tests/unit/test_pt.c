@@ -76,6 +76,8 @@ START_TEST(test_pt_canonical)
 	ck_assert(vm_pt_canonical(m, 0xffff800000000000ull));
 	ck_assert(!vm_pt_canonical(m, 0xffff7fffffffffffull));
 	ck_assert(!vm_pt_canonical(m, 0x00ffffffffffffffull));
+	/* TASK_SIZE: the page below 2^47 is not user memory */
+	ck_assert_uint_eq(vm_user_top(m), 0x7ffffffff000ull);
 	vm_machine_destroy(m);
 
 	vm_config_default(&c);
@@ -85,7 +87,8 @@ START_TEST(test_pt_canonical)
 	ck_assert(vm_pt_canonical(m, 0x00ffffffffffffffull));
 	ck_assert(!vm_pt_canonical(m, 0x0100000000000000ull));
 	ck_assert(vm_pt_canonical(m, 0xff00000000000000ull));
-	ck_assert_uint_eq(vm_user_top(m), 1ull << 56);
+	ck_assert_uint_eq(vm_user_half(m), 1ull << 56);
+	ck_assert_uint_eq(vm_user_top(m), (1ull << 56) - 4096);
 	vm_machine_destroy(m);
 }
 END_TEST
