@@ -56,6 +56,8 @@ vm_ctl_session_fini(struct vm_ctl_session *s)
 static int
 buf_put(char **b, size_t *n, size_t *cap, const char *src, size_t len)
 {
+	if (len == 0)
+		return 0;
 	if (*n + len > *cap) {
 		size_t c = *cap ? *cap : 256;
 		char *nb;

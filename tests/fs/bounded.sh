@@ -98,6 +98,18 @@ expect_eq "$(cat "$T/w.out")" EINTR "what the interrupted write returned"
 set -- $(interrupted 1 "madvise $BASE 1T willneed")
 [ $# -eq 3 ] || fail "no 'interrupted' log line for madvise"
 
+# the same for a trace: long records, stopped between two of them
+f1=$(vmstat pgfault)
+awk 'BEGIN { for (i = 0; i < 4096; i++) print "r 0x10000000 1G" }' >"$T/trace"
+perl "$T/w.pl" "$MNT/$pid/trace" "$(cat "$T/trace")" >"$T/w.out" &
+w=$!
+wait_faults "$f1" "$w"
+kill -USR1 "$w"
+wait "$w" || fail "perl: $(cat "$T/w.out")"
+expect_eq "$(cat "$T/w.out")" EINTR "what the interrupted trace write returned"
+grep -q "pid $pid trace: line [0-9]*: interrupted; replay stopped" "$MNT/log" ||
+	fail "no 'interrupted' log line for the trace"
+
 # 4. touch over the range, killed with SIGKILL
 f1=$(vmstat pgfault)
 (echo "touch $BASE 1T r" >"$MNT/$pid/ctl") 2>/dev/null &
