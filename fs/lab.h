@@ -105,6 +105,7 @@ struct lab {
 	atomic_uint waiting;	/* threads blocked in lab_lock() */
 	atomic_ulong grants;	/* times the machine lock was taken */
 	struct vm_machine *m;
+	struct fuse_session *se;	/* for fuse_session_exited() */
 	struct lab_log log;
 	struct vm_config cfg;	/* as mounted */
 	char *state_dir;
@@ -155,6 +156,10 @@ void lab_unlock(void);
  * meanwhile: the caller finds its objects again afterwards.
  */
 void lab_yield(void);
+
+/* True when the work of req should stop: the kernel says its caller got
+ * a signal, or the daemon is shutting down. */
+bool lab_req_stopped(fuse_req_t req);
 
 /* Node table (node.c). */
 int nodes_init(struct lab *l);

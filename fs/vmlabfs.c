@@ -8,7 +8,8 @@
  * work grows with its length (a ctl command in steps, a trace) lets the
  * lock go to the waiting requests every LAB_STEP_PAGES pages
  * (lab_yield()), and stops there when the kernel says the writer was
- * interrupted (a signal): EINTR, what was done stays and is logged.  A
+ * interrupted (a signal), or when the daemon is shutting down: EINTR,
+ * what was done stays and is logged.  A
  * handle's wlock keeps one write or flush at a time on its session or
  * parser while the machine lock is let go.  A read of PID/mem replies
  * with an iovec pointing at the frames themselves (no copy here; the
@@ -91,19 +92,26 @@ lab_yield(void)
 	lab_lock();
 }
 
+bool
+lab_req_stopped(fuse_req_t req)
+{
+	return (req && fuse_req_interrupted(req)) ||
+	       (lab.se && fuse_session_exited(lab.se));
+}
+
 /*
  * Carries a ctl write or close on in steps (session.h) while it returns
  * -EINPROGRESS: between two steps the machine goes to whoever waits for
- * it, and an interrupt of req (the writer got a signal) stops the command
- * there: -EINTR, what was done stays, the log says how far it got.
- * Machine lock held.
+ * it, and lab_req_stopped() (a signal to the writer, a shutdown) stops
+ * the command there: -EINTR, what was done stays, the log says how far
+ * it got.  Machine lock held.
  */
 static ssize_t
 ctl_steps(fuse_req_t req, struct handle *h, ssize_t rc)
 {
 	while (rc == -EINPROGRESS) {
 		lab_yield();
-		if (req && fuse_req_interrupted(req))
+		if (lab_req_stopped(req))
 			rc = vm_ctl_session_cancel(lab.m, &h->ctl);
 		else
 			rc = vm_ctl_session_resume(lab.m, &h->ctl);
@@ -794,7 +802,7 @@ replay_cb(void *ctx, const struct vm_trace_rec *rec)
 	if (rc == 0 && h->work >= LAB_STEP_PAGES) {
 		h->work = 0;
 		lab_yield();
-		if (h->req && fuse_req_interrupted(h->req)) {
+		if (lab_req_stopped(h->req)) {
 			h->why = "interrupted";
 			return -EINTR;
 		}
@@ -1323,6 +1331,7 @@ main(int argc, char *argv[])
 	se = fuse_session_new(&args, &vmlabfs_ops, sizeof(vmlabfs_ops), NULL);
 	if (!se)
 		goto out_nodes;
+	lab.se = se;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
@@ -1359,6 +1368,7 @@ out_unmount:
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:
+	lab.se = NULL;
 	fuse_session_destroy(se);
 out_nodes:
 	nodes_fini(&lab);
