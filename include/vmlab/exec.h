@@ -69,7 +69,7 @@ struct vm_ctl_job {
 	int pid;		/* whose command it is */
 	int arg;		/* enum vm_advice, or enum vm_access */
 	uint64_t start;		/* the range the steps cover */
-	uint64_t len;		/* its bytes (a touch's need not be aligned) */
+	uint64_t len;		/* its bytes (a touch's: not page aligned) */
 	uint64_t done;		/* bytes of it done so far */
 };
 
@@ -96,9 +96,10 @@ int vm_ctl_begin(struct vm_machine *m, struct vm_proc *p,
  * that remain), and moves job->done past it.  O(pages) faults or
  * evictions.  Returns 0, or -errno with err holding the reason, as
  * vm_ctl_exec() gives them, and then the job is over (len is cut to
- * done, which stays where the failing slice began): -ESRCH when the process is gone or dead (a
- * touch that kills its own process is not a failure: the job ends with
- * 0), -ENOMEM, -EFAULT (touch ... kernel refused).
+ * done, which stays where the failing slice began): -ESRCH when the
+ * process is gone or dead (a touch that kills its own process is not a
+ * failure: the job ends with 0), -ENOMEM, -EFAULT (touch ... kernel
+ * refused).
  */
 int vm_ctl_step(struct vm_machine *m, struct vm_ctl_job *job, uint64_t pages,
 		char *err, size_t errlen);

@@ -58,8 +58,8 @@ int vm_mmap(struct vm_machine *m, struct vm_proc *p,
 int vm_mm_range(const struct vm_machine *m, uint64_t addr, uint64_t *len);
 
 enum vm_populate_how {
-	VM_POPULATE_MAP = 1,	/* as MAP_POPULATE: a write where writable */
-	VM_POPULATE_WILLNEED,	/* as WILLNEED: a private file page is read */
+	VM_POPULATE_MAP = 1,	/* MAP_POPULATE: a write where writable */
+	VM_POPULATE_WILLNEED,	/* WILLNEED: a private file page is read */
 };
 
 /*

@@ -63,7 +63,7 @@ struct vm_ctl_session {
 	/* the write being run (busy from write or close to its end) */
 	bool busy;
 	bool gone;		/* a line ended the process */
-	bool too_long;		/* the write's tail made a line too long */
+	bool too_long;		/* the write's tail is a line too long */
 	ssize_t ret;		/* what the write returns once done */
 	char *work;		/* its complete lines, copied */
 	size_t wlen, wpos, wcap; /* their length, the next line, the size */

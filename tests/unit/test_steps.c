@@ -83,9 +83,12 @@ START_TEST(test_steps_populate_slices)
 	ck_assert_uint_eq(q->rss_anon, p->rss_anon);
 	ck_assert_uint_eq(q->stats.v[VM_STAT_pgfault],
 			  p->stats.v[VM_STAT_pgfault]);
-	for (unsigned i = 0; i < 16; i++)
-		ck_assert_uint_eq(t_pte(m, p, BASE + i * PG) & ~VM_PTE_PFN_MASK,
-				  t_pte(m, q, BASE + i * PG) & ~VM_PTE_PFN_MASK);
+	for (unsigned i = 0; i < 16; i++) {
+		uint64_t va = BASE + i * PG;
+
+		ck_assert_uint_eq(t_pte(m, p, va) & ~VM_PTE_PFN_MASK,
+				  t_pte(m, q, va) & ~VM_PTE_PFN_MASK);
+	}
 	/* a step of a job with nothing left does nothing */
 	ck_assert_int_eq(vm_ctl_step(m, &job, 4, err, sizeof(err)), 0);
 	ck_assert_uint_eq(p->stats.v[VM_STAT_pgfault], 16);
