@@ -270,6 +270,23 @@ step_bytes(const struct vm_ctl_job *job, uint64_t pages)
 	return room < left ? room : left;
 }
 
+/* A job on regions (populate, madvise) has nothing to do in a hole: its
+ * next step starts at the next region, or the job is done.  A touch
+ * goes through holes, which kill its process. */
+static void
+step_skip_hole(const struct vm_proc *p, struct vm_ctl_job *job)
+{
+	const struct vm_vma *a;
+
+	if (job->kind != VM_JOB_POPULATE && job->kind != VM_JOB_MADVISE)
+		return;
+	a = vm_vma_next(&p->vmas, job->start + job->done);
+	if (!a || a->start >= job->start + job->len)
+		job->done = job->len;
+	else if (a->start > job->start + job->done)
+		job->done = a->start - job->start;
+}
+
 /* One slice [at, at + n) of job for p: 0 or -errno. */
 static int
 step_slice(struct vm_machine *m, struct vm_proc *p, struct vm_ctl_job *job,
@@ -312,6 +329,9 @@ vm_ctl_step(struct vm_machine *m, struct vm_ctl_job *job, uint64_t pages,
 		return fail(err, errlen, -ESRCH, "%s", !p
 			    ? "the process is gone" : "the process is dead");
 	}
+	step_skip_hole(p, job);
+	if (!vm_ctl_job_more(job))
+		return 0;
 	n = step_bytes(job, pages);
 	rc = step_slice(m, p, job, job->start + job->done, n);
 	if (rc == -EFAULT && job->kind == VM_JOB_TOUCH) {

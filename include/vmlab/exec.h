@@ -93,8 +93,9 @@ int vm_ctl_begin(struct vm_machine *m, struct vm_proc *p,
 
 /*
  * Does the next slice of job: at most pages pages of its range (0: all
- * that remain), and moves job->done past it.  O(pages) faults or
- * evictions.  Returns 0, or -errno with err holding the reason, as
+ * that remain), and moves job->done past it; a populate or madvise first
+ * passes over a hole in the regions (to the next region, or to the end).
+ * O(pages) faults or evictions.  Returns 0, or -errno with err holding the reason, as
  * vm_ctl_exec() gives them, and then the job is over (len is cut to
  * done, which stays where the failing slice began): -ESRCH when the
  * process is gone or dead (a touch that kills its own process is not a

@@ -151,6 +151,30 @@ START_TEST(test_steps_regions_found_again)
 }
 END_TEST
 
+/* A job on regions passes over holes without a step of its own: two
+ * regions far apart in a 1 GiB range take a step each, and one more
+ * finds nothing after them. */
+START_TEST(test_steps_skip_holes)
+{
+	struct vm_machine *m = t_machine(256);
+	struct vm_proc *p = t_spawn(m);
+	struct vm_ctl_job job;
+	char err[128];
+	unsigned steps = 0;
+
+	t_map(m, p, BASE, 4 * PG, VM_PROT_READ | VM_PROT_WRITE);
+	t_map(m, p, BASE + 0x10000000, 4 * PG, VM_PROT_READ);
+	begin(m, p, "madvise 0x400000 1G willneed", &job);
+	for (; vm_ctl_job_more(&job); steps++)
+		ck_assert_int_eq(vm_ctl_step(m, &job, 4, err, sizeof(err)), 0);
+	ck_assert_uint_eq(steps, 3);
+	ck_assert_uint_eq(present(m, p, BASE, 4), 4);
+	ck_assert_uint_eq(present(m, p, BASE + 0x10000000, 4), 4);
+	ck_assert_uint_eq(p->stats.v[VM_STAT_pgfault], 8);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 /* The process reaped, or killed, between steps: -ESRCH, the job over. */
 START_TEST(test_steps_process_gone)
 {
@@ -369,6 +393,7 @@ suite_steps(void)
 	tcase_add_test(core, test_steps_touch_unaligned);
 	tcase_add_test(core, test_steps_regions_found_again);
 	tcase_add_test(core, test_steps_madvise);
+	tcase_add_test(core, test_steps_skip_holes);
 	tcase_add_test(core, test_steps_session_resume);
 	tcase_add_test(core, test_steps_session_cancel);
 	tcase_add_test(errors, test_steps_process_gone);
