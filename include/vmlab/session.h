@@ -23,7 +23,7 @@
  * A failing line stops its write: the lines before it stay done, the
  * ones after it and the line waiting are dropped, and the write fails
  * with the line's errno.  Once a line ends the process (exit, or a touch
- * that killed it), the later lines of the same run find no process.
+ * that killed it), the later lines of the same write find no process.
  *
  * Writes in steps.  With a step size (s->step pages, 0 by default: no
  * limit), a command whose work grows with its length (see vm_ctl_step()
