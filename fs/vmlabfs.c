@@ -9,14 +9,13 @@
  * lock go to the waiting requests every LAB_STEP_PAGES pages
  * (lab_yield()), and stops there when the kernel says the writer was
  * interrupted (a signal), or when the daemon is shutting down: EINTR,
- * what was done stays and is logged.  A
- * handle's wlock keeps one write or flush at a time on its session or
- * parser while the machine lock is let go.  A read of PID/mem replies
- * with an iovec pointing at the frames themselves (no copy here; the
- * kernel's writev is the one copy), and the frames must neither move nor
- * change until the reply is written.  While such a reply is built its
- * frames are pinned, so that faulting in a later page of the same read
- * cannot evict an earlier one.
+ * what was done stays and is logged.  A handle's wlock keeps one write or
+ * flush at a time on its session or parser while the machine lock is let
+ * go.  A read of PID/mem replies with an iovec pointing at the frames
+ * themselves (no copy here; the kernel's writev is the one copy), and the
+ * frames must neither move nor change until the reply is written.  While
+ * such a reply is built its frames are pinned, so that faulting in a
+ * later page of the same read cannot evict an earlier one.
  *
  * Files are opened direct_io: sizes are 0 like /proc's, and reads are not
  * cut at st_size.  Observation files are rendered at open into the handle
