@@ -2,8 +2,12 @@
  * lab.h - vmlabfs's shared state: the lab (a machine and its lock, the
  * event log), the inode table, and the per-open file state.
  *
- * Lock order: lab->lock (the machine lock) before lab->log_lock.  The
- * machine lock is held around every libvmlab call; the node table has its
+ * Lock order: a handle's wlock, then lab->lock (the machine lock), then
+ * lab->log_lock.  The machine lock is held around every libvmlab call; a
+ * request whose work grows with its length (a ctl command in steps, a
+ * trace write) lets every waiting thread have it between steps
+ * (lab_yield()), so that no request holds the machine for long.  The
+ * node table has its
  * own lock (nodes are looked up from every FUSE thread, also for files
  * that never touch the machine); the log has its own so that the
  * machine's log sink, called with the machine lock held, can append.
@@ -14,10 +18,13 @@
 #define VMLABFS_LAB_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include <fuse_lowlevel.h>
 
 #include "vmlab/machine.h"
 #include "vmlab/session.h"
@@ -106,7 +113,10 @@ struct lab_log {
 
 struct lab {
 	pthread_mutex_t lock;	/* the machine lock */
+	atomic_uint waiting;	/* threads blocked in lab_lock() */
+	atomic_ulong grants;	/* times the machine lock was taken */
 	struct vm_machine *m;
+	struct fuse_session *se;	/* for fuse_session_exited() */
 	struct lab_log log;
 	struct vm_config cfg;	/* as mounted */
 	uint64_t btime;		/* wall-clock second of the mount (stat) */
@@ -123,6 +133,8 @@ struct lab {
  * on and sent the release on another thread while writev returns. */
 struct handle {
 	pthread_mutex_t lock;
+	pthread_mutex_t wlock;	/* held through a write or flush: one at a
+				 * time runs the ctl session or the trace */
 	int type;
 	int pid;
 	uint64_t arg;
@@ -131,14 +143,35 @@ struct handle {
 	struct vm_trace_parser *tp; /* PID/trace and trace */
 	const char *why;	/* trace: why the replay stopped */
 	bool reported;		/* trace: the stop is in the log already */
+	fuse_req_t req;		/* trace: the write being replayed */
+	uint64_t work;		/* trace: pages replayed since a yield */
 	struct vm_ctl_session ctl; /* ctl and PID/ctl */
 };
 
 extern struct lab lab;
 
 /* The machine lock, around every libvmlab call and files/'s data path. */
-#define LOCK() pthread_mutex_lock(&lab.lock)
-#define UNLOCK() pthread_mutex_unlock(&lab.lock)
+#define LOCK() lab_lock()
+#define UNLOCK() lab_unlock()
+
+/* Pages a long request does between two lab_yield()s: a few milliseconds
+ * of faults. */
+#define LAB_STEP_PAGES 4096
+
+void lab_lock(void);
+void lab_unlock(void);
+
+/*
+ * With the machine lock held: when other threads wait for it, lets it go
+ * until one of them has had it, then takes it back (a plain unlock and
+ * lock would let this thread take it again first).  Anything may change
+ * meanwhile: the caller finds its objects again afterwards.
+ */
+void lab_yield(void);
+
+/* True when the work of req should stop: the kernel says its caller got
+ * a signal, or the daemon is shutting down. */
+bool lab_req_stopped(fuse_req_t req);
 
 /* Node table (node.c). */
 int nodes_init(struct lab *l);

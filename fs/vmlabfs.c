@@ -4,12 +4,18 @@
  * Handlers are named vmlabfs_<op> and stay thin: they find the node, take
  * the machine lock, and call tree.c (names, attributes, rendered text) or
  * libvmlab.  Every handler that touches the machine holds lab.lock for
- * its whole length, replies included: a read of PID/mem replies with an
- * iovec pointing at the frames themselves (no copy here; the kernel's
- * writev is the one copy), and the frames must neither move nor change
- * until the reply is written.  While such a reply is built its frames are
- * pinned, so that faulting in a later page of the same read cannot evict
- * an earlier one.
+ * its whole length, replies included, with one exception: a write whose
+ * work grows with its length (a ctl command in steps, a trace) lets the
+ * lock go to the waiting requests every LAB_STEP_PAGES pages
+ * (lab_yield()), and stops there when the kernel says the writer was
+ * interrupted (a signal), or when the daemon is shutting down: EINTR,
+ * what was done stays and is logged.  A handle's wlock keeps one write or
+ * flush at a time on its session or parser while the machine lock is let
+ * go.  A read of PID/mem replies with an iovec pointing at the frames
+ * themselves (no copy here; the kernel's writev is the one copy), and the
+ * frames must neither move nor change until the reply is written.  While
+ * such a reply is built its frames are pinned, so that faulting in a
+ * later page of the same read cannot evict an earlier one.
  *
  * Files are opened direct_io: sizes are 0 like /proc's, and reads are not
  * cut at st_size.  Observation files are rendered at open into the handle
@@ -24,6 +30,7 @@
 #include <fuse_lowlevel.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +57,67 @@
 #include "vmlab/swap.h"
 
 struct lab lab;
+
+/* ---- the machine lock --------------------------------------------------- */
+
+void
+lab_lock(void)
+{
+	atomic_fetch_add(&lab.waiting, 1);
+	pthread_mutex_lock(&lab.lock);
+	atomic_fetch_sub(&lab.waiting, 1);
+	atomic_fetch_add(&lab.grants, 1);
+}
+
+void
+lab_unlock(void)
+{
+	pthread_mutex_unlock(&lab.lock);
+}
+
+/* The handoff waits only while a waiter is on its way to the lock: once
+ * one has it (grants moved) this thread blocks in lab_lock() like any. */
+void
+lab_yield(void)
+{
+	unsigned long seen;
+
+	if (atomic_load(&lab.waiting) == 0)
+		return;
+	seen = atomic_load(&lab.grants);
+	pthread_mutex_unlock(&lab.lock);
+	while (atomic_load(&lab.grants) == seen &&
+	       atomic_load(&lab.waiting) > 0)
+		sched_yield();
+	lab_lock();
+}
+
+bool
+lab_req_stopped(fuse_req_t req)
+{
+	return (req && fuse_req_interrupted(req)) ||
+	       (lab.se && fuse_session_exited(lab.se));
+}
+
+/*
+ * Carries a ctl write or close on in steps (session.h) while it returns
+ * -EINPROGRESS: between two steps the machine goes to whoever waits for
+ * it, and lab_req_stopped() (a signal to the writer, a shutdown) stops
+ * the command there: -EINTR, what was done stays, the log says how far
+ * it got.  Machine lock held.
+ */
+static ssize_t
+ctl_steps(fuse_req_t req, struct handle *h, ssize_t rc)
+{
+	while (rc == -EINPROGRESS) {
+		lab_yield();
+		if (lab_req_stopped(req))
+			rc = vm_ctl_session_cancel(lab.m, &h->ctl);
+		else
+			rc = vm_ctl_session_resume(lab.m, &h->ctl);
+	}
+	return rc;
+}
 
 /* ---- lookups and attributes ------------------------------------------- */
 
@@ -352,6 +420,7 @@ handle_free(struct handle *h)
 	pthread_mutex_lock(&h->lock);
 	pthread_mutex_unlock(&h->lock);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->wlock);
 	free(h->text);
 	free(h->tp);
 	vm_ctl_session_fini(&h->ctl);
@@ -378,11 +447,13 @@ handle_open(const struct node *n, int flags, struct handle **out)
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->wlock, NULL);
 	h->type = n->type;
 	h->pid = n->pid;
 	h->arg = n->arg;
 	vm_ctl_session_init(&h->ctl, n->type == N_CTL ? VM_CTL_GLOBAL
 						      : VM_CTL_PROC, n->pid);
+	h->ctl.step = LAB_STEP_PAGES;
 	rc = tree_getattr(&lab, n->type, n->pid, n->arg, &st);
 	if (rc == 0 && tree_is_text(n->type) && acc != O_WRONLY) {
 		struct sbuf sb;
@@ -439,18 +510,25 @@ static int replay_cb(void *ctx, const struct vm_trace_rec *rec);
 static int trace_errno(struct handle *h, int rc);
 
 /* At each close: run what is still waiting (a ctl line without newline,
- * a last trace line), so that its error reaches close(2). */
+ * a last trace line), so that its error reaches close(2); req (NULL at
+ * release) may interrupt it. */
 static int
-handle_flush(struct handle *h)
+handle_flush(fuse_req_t req, struct handle *h)
 {
 	int rc = 0;
 
+	pthread_mutex_lock(&h->wlock);
 	LOCK();
-	if (h->tp && !h->reported)
+	if (h->tp && !h->reported) {
+		h->req = req;
 		rc = trace_errno(h, vm_trace_finish(h->tp, replay_cb, h));
-	else
-		rc = vm_ctl_session_close(lab.m, &h->ctl);
+		h->req = NULL;
+	} else {
+		rc = (int)ctl_steps(req, h,
+				    vm_ctl_session_close(lab.m, &h->ctl));
+	}
 	UNLOCK();
+	pthread_mutex_unlock(&h->wlock);
 	return rc;
 }
 
@@ -461,7 +539,8 @@ vmlabfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		files_flush(req, ino, fi);
 		return;
 	}
-	fuse_reply_err(req, -handle_flush((struct handle *)(uintptr_t)fi->fh));
+	fuse_reply_err(req,
+		       -handle_flush(req, (struct handle *)(uintptr_t)fi->fh));
 }
 
 static void
@@ -473,7 +552,7 @@ vmlabfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		files_release(req, ino, fi);
 		return;
 	}
-	handle_flush(h);
+	handle_flush(NULL, h);
 	handle_free(h);
 	fuse_reply_err(req, 0);
 }
@@ -721,6 +800,15 @@ replay_cb(void *ctx, const struct vm_trace_rec *rec)
 		return -EINVAL;
 	}
 	rc = vm_replay_rec(&r, rec);
+	h->work += rec->size ? vm_mem_pages(rec->addr, rec->size) : 1;
+	if (rc == 0 && h->work >= LAB_STEP_PAGES) {
+		h->work = 0;
+		lab_yield();
+		if (lab_req_stopped(h->req)) {
+			h->why = "interrupted";
+			return -EINTR;
+		}
+	}
 	if (rc == -EFAULT && !r.p)
 		r.p = vm_machine_proc(lab.m, (int)rec->pid);
 	if (rc == -ENOENT)
@@ -804,14 +892,18 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		files_write(req, ino, buf, size, off, fi);
 		return;
 	}
+	pthread_mutex_lock(&h->wlock);
 	LOCK();
 	switch (h->type) {
 	case N_CTL: case N_PID_CTL:
-		rc = vm_ctl_session_write(lab.m, &h->ctl, buf, size);
+		rc = ctl_steps(req, h, vm_ctl_session_write(lab.m, &h->ctl,
+							    buf, size));
 		break;
 	case N_PID_TRACE: case N_TRACE:
+		h->req = req;
 		rc = trace_errno(h, vm_trace_feed(h->tp, buf, size, replay_cb,
 						  h));
+		h->req = NULL;
 		if (rc >= 0)
 			rc = (ssize_t)size;
 		break;
@@ -835,6 +927,7 @@ vmlabfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		rc = -EBADF;
 	}
 	UNLOCK();
+	pthread_mutex_unlock(&h->wlock);
 	if (rc < 0)
 		fuse_reply_err(req, (int)-rc);
 	else
@@ -1266,6 +1359,7 @@ main(int argc, char *argv[])
 	se = fuse_session_new(&args, &vmlabfs_ops, sizeof(vmlabfs_ops), NULL);
 	if (!se)
 		goto out_nodes;
+	lab.se = se;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
@@ -1304,6 +1398,7 @@ out_unmount:
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:
+	lab.se = NULL;
 	fuse_session_destroy(se);
 out_nodes:
 	nodes_fini(&lab);

@@ -19,6 +19,11 @@
  *   touch ... kernel     supervisor-mode accesses: a refusal is -EFAULT
  *   exit                 the process is reaped
  *   exec                 -EOPNOTSUPP
+ *
+ * In steps (vm_ctl_begin, vm_ctl_step): mmap ... populate maps at once
+ * and populates in slices (vm_mm_populate); madvise and touch do all
+ * their work in slices, from the first.  vm_ctl_exec is vm_ctl_begin and
+ * one step over the whole range.
  */
 #include <config.h>
 
@@ -110,9 +115,11 @@ file_refusal(const char *path, int rc)
 	return strerror(-rc);
 }
 
+/* mmap: the mapping at once; a populate is left to the job's steps. */
 static int
 exec_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
-	  struct vm_ctl_result *res, char *err, size_t errlen)
+	  struct vm_ctl_job *job, struct vm_ctl_result *res, char *err,
+	  size_t errlen)
 {
 	struct vm_mmap_req r = { .addr = c->addr, .len = c->len,
 				 .prot = c->prot, .offset = c->offset };
@@ -125,8 +132,6 @@ exec_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 		r.flags |= VM_MAP_FIXED;
 	if (c->flags & VM_CTL_MAP_SHARED)
 		r.flags |= VM_MAP_SHARED;
-	if (c->flags & VM_CTL_MAP_POPULATE)
-		r.flags |= VM_MAP_POPULATE;
 	if (c->flags & VM_CTL_MAP_FILE) {
 		rc = vm_file_open(m, c->path, &r.file);
 		if (rc) {
@@ -138,7 +143,41 @@ exec_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 	rc = vm_mmap(m, p, &r, &res->addr);
 	if (r.file)
 		vm_file_put(r.file); /* the region holds its own reference */
+	if (rc == 0 && (c->flags & VM_CTL_MAP_POPULATE)) {
+		job->kind = VM_JOB_POPULATE;
+		job->start = res->addr;
+		job->len = (c->len + VM_PAGE_SIZE - 1) & VM_PAGE_MASK;
+	}
 	return exec_errno(rc, err, errlen, "mmap");
+}
+
+/* madvise and touch: checked now, done in the job's steps. */
+static int
+exec_ranged(struct vm_machine *m, const struct vm_ctl_cmd *c,
+	    struct vm_ctl_job *job, char *err, size_t errlen)
+{
+	static const int advice[] = {
+		[VM_CTL_MADV_DONTNEED] = VM_ADV_DONTNEED,
+		[VM_CTL_MADV_WILLNEED] = VM_ADV_WILLNEED,
+		[VM_CTL_MADV_PAGEOUT] = VM_ADV_PAGEOUT,
+	};
+	uint64_t len = c->len;
+
+	job->start = c->addr;
+	if (c->op == VM_CTL_TOUCH) {
+		job->kind = (c->flags & VM_CTL_TOUCH_KERNEL)
+				    ? VM_JOB_TOUCH_KERNEL
+				    : VM_JOB_TOUCH;
+		job->arg = (int)c->access;
+		job->len = len;
+		return 0;
+	}
+	if (vm_mm_range(m, c->addr, &len))
+		return exec_errno(-EINVAL, err, errlen, "madvise");
+	job->kind = VM_JOB_MADVISE;
+	job->arg = advice[c->advice];
+	job->len = len;
+	return 0;
 }
 
 /* fork: the child's pid goes to res and to the log. */
@@ -159,21 +198,16 @@ exec_fork(struct vm_machine *m, struct vm_proc *p, struct vm_ctl_result *res,
 
 static int
 exec_proc(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
-	  struct vm_ctl_result *res, char *err, size_t errlen)
+	  struct vm_ctl_job *job, struct vm_ctl_result *res, char *err,
+	  size_t errlen)
 {
-	static const int advice[] = {
-		[VM_CTL_MADV_DONTNEED] = VM_ADV_DONTNEED,
-		[VM_CTL_MADV_WILLNEED] = VM_ADV_WILLNEED,
-		[VM_CTL_MADV_PAGEOUT] = VM_ADV_PAGEOUT,
-	};
-	int rc;
-
 	if (p->state == VM_PROC_ZOMBIE && c->op != VM_CTL_EXIT)
 		return fail(err, errlen, -ESRCH, "%s: the process is dead",
 			    vm_ctl_op_name(c->op));
+	job->pid = p->pid;
 	switch (c->op) {
 	case VM_CTL_MMAP:
-		return exec_mmap(m, p, c, res, err, errlen);
+		return exec_mmap(m, p, c, job, res, err, errlen);
 	case VM_CTL_MUNMAP:
 		return exec_errno(vm_munmap(m, p, c->addr, c->len), err, errlen,
 				  "munmap");
@@ -186,18 +220,8 @@ exec_proc(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 	case VM_CTL_FORK:
 		return exec_fork(m, p, res, err, errlen);
 	case VM_CTL_MADVISE:
-		return exec_errno(vm_madvise(m, p, c->addr, c->len,
-					     advice[c->advice]),
-				  err, errlen, "madvise");
 	case VM_CTL_TOUCH:
-		if (c->flags & VM_CTL_TOUCH_KERNEL)
-			return exec_errno(vm_touch_kernel(m, p, c->addr, c->len,
-							  (int)c->access),
-					  err, errlen, "touch kernel");
-		rc = vm_touch(m, p, c->addr, c->len, (int)c->access);
-		if (rc == -EFAULT)
-			return 0; /* the process died of it: see status */
-		return exec_errno(rc, err, errlen, "touch");
+		return exec_ranged(m, c, job, err, errlen);
 	case VM_CTL_EXIT:
 		vm_proc_reap(m, p);
 		return 0;
@@ -208,15 +232,17 @@ exec_proc(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 }
 
 int
-vm_ctl_exec(struct vm_machine *m, struct vm_proc *p,
-	    const struct vm_ctl_cmd *cmd, struct vm_ctl_result *res, char *err,
-	    size_t errlen)
+vm_ctl_begin(struct vm_machine *m, struct vm_proc *p,
+	     const struct vm_ctl_cmd *cmd, struct vm_ctl_job *job,
+	     struct vm_ctl_result *res, char *err, size_t errlen)
 {
 	struct vm_ctl_result local;
+	int rc;
 
 	if (!res)
 		res = &local;
 	memset(res, 0, sizeof(*res));
+	memset(job, 0, sizeof(*job));
 	if (errlen)
 		err[0] = '\0';
 	if (cmd->op == VM_CTL_NONE)
@@ -226,7 +252,113 @@ vm_ctl_exec(struct vm_machine *m, struct vm_proc *p,
 	if (!p)
 		return fail(err, errlen, -EINVAL, "%s: a process command",
 			    vm_ctl_op_name(cmd->op));
-	return exec_proc(m, p, cmd, res, err, errlen);
+	rc = exec_proc(m, p, cmd, job, res, err, errlen);
+	if (rc)
+		memset(job, 0, sizeof(*job));
+	return rc;
+}
+
+/* The bytes of job's next slice: up to the end of the pages-th page from
+ * where it starts (a touch may start inside a page), or what remains. */
+static uint64_t
+step_bytes(const struct vm_ctl_job *job, uint64_t pages)
+{
+	uint64_t left = job->len - job->done;
+	uint64_t at = job->start + job->done, room;
+
+	if (pages == 0 || pages > (UINT64_MAX >> VM_PAGE_SHIFT) - 1)
+		return left;
+	room = (pages << VM_PAGE_SHIFT) - (at & ~VM_PAGE_MASK);
+	return room < left ? room : left;
+}
+
+/* A job on regions (populate, madvise) has nothing to do in a hole: its
+ * next step starts at the next region, or the job is done.  A touch
+ * goes through holes, which kill its process. */
+static void
+step_skip_hole(const struct vm_proc *p, struct vm_ctl_job *job)
+{
+	const struct vm_vma *a;
+
+	if (job->kind != VM_JOB_POPULATE && job->kind != VM_JOB_MADVISE)
+		return;
+	a = vm_vma_next(&p->vmas, job->start + job->done);
+	if (!a || a->start >= job->start + job->len)
+		job->done = job->len;
+	else if (a->start > job->start + job->done)
+		job->done = a->start - job->start;
+}
+
+/* One slice [at, at + n) of job for p: 0 or -errno. */
+static int
+step_slice(struct vm_machine *m, struct vm_proc *p, struct vm_ctl_job *job,
+	   uint64_t at, uint64_t n)
+{
+	switch (job->kind) {
+	case VM_JOB_POPULATE:
+		return vm_mm_populate(m, p, at, at + n, VM_POPULATE_MAP);
+	case VM_JOB_MADVISE:
+		return vm_madvise(m, p, at, n, job->arg);
+	case VM_JOB_TOUCH:
+		return vm_touch(m, p, at, n, job->arg);
+	case VM_JOB_TOUCH_KERNEL:
+		return vm_touch_kernel(m, p, at, n, job->arg);
+	default:
+		return -EINVAL;
+	}
+}
+
+static const char *const job_names[] = {
+	[VM_JOB_POPULATE] = "mmap", [VM_JOB_MADVISE] = "madvise",
+	[VM_JOB_TOUCH] = "touch", [VM_JOB_TOUCH_KERNEL] = "touch kernel",
+};
+
+int
+vm_ctl_step(struct vm_machine *m, struct vm_ctl_job *job, uint64_t pages,
+	    char *err, size_t errlen)
+{
+	struct vm_proc *p = vm_machine_proc(m, job->pid);
+	uint64_t n;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!vm_ctl_job_more(job) || job->kind <= VM_JOB_NONE ||
+	    job->kind > VM_JOB_TOUCH_KERNEL)
+		return 0;
+	if (!p || p->state == VM_PROC_ZOMBIE) {
+		job->len = job->done;
+		return fail(err, errlen, -ESRCH, "%s", !p
+			    ? "the process is gone" : "the process is dead");
+	}
+	step_skip_hole(p, job);
+	if (!vm_ctl_job_more(job))
+		return 0;
+	n = step_bytes(job, pages);
+	rc = step_slice(m, p, job, job->start + job->done, n);
+	if (rc == -EFAULT && job->kind == VM_JOB_TOUCH) {
+		rc = 0; /* the process died of it: see its status */
+		n = job->len - job->done;
+	}
+	if (rc) {
+		job->len = job->done;
+		return exec_errno(rc, err, errlen, job_names[job->kind]);
+	}
+	job->done += n;
+	return 0;
+}
+
+int
+vm_ctl_exec(struct vm_machine *m, struct vm_proc *p,
+	    const struct vm_ctl_cmd *cmd, struct vm_ctl_result *res, char *err,
+	    size_t errlen)
+{
+	struct vm_ctl_job job;
+	int rc = vm_ctl_begin(m, p, cmd, &job, res, err, errlen);
+
+	if (rc == 0 && vm_ctl_job_more(&job))
+		rc = vm_ctl_step(m, &job, 0, err, errlen);
+	return rc;
 }
 
 /* Maps the page of va on demand: anonymous, rwx, private. */

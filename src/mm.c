@@ -56,11 +56,8 @@ vm_prot_pte(unsigned prot)
 	return bits;
 }
 
-/* Checks a user range and rounds len up to pages: 0, -EINVAL for an
- * unaligned address or a zero or overflowing length, -ENOMEM for a range
- * that passes the top of user memory (as Linux's mmap). */
-static int
-mm_range(const struct vm_machine *m, uint64_t addr, uint64_t *len)
+int
+vm_mm_range(const struct vm_machine *m, uint64_t addr, uint64_t *len)
 {
 	uint64_t l = *len;
 
@@ -153,6 +150,42 @@ mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 	return 0;
 }
 
+/* The rights WILLNEED faults a region's pages in with: those of the
+ * region, but a private file page is read, not written (a write fault
+ * would copy it, and advice changes no byte the process sees). */
+static unsigned
+willneed_prot(const struct vm_vma *a)
+{
+	if ((a->flags & VM_VMA_FILE) && !(a->flags & VM_VMA_SHARED))
+		return a->prot & ~(unsigned)VM_PROT_WRITE;
+	return a->prot;
+}
+
+int
+vm_mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
+	       uint64_t end, int how)
+{
+	const struct vm_vma *a;
+	uint64_t from, to;
+	int rc;
+
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	for (uint64_t va = start; va < end; va = to) {
+		a = vm_vma_next(&p->vmas, va);
+		if (!a || a->start >= end)
+			break;
+		from = a->start > va ? a->start : va;
+		to = a->end < end ? a->end : end;
+		rc = mm_populate(m, p, from, to,
+				 how == VM_POPULATE_WILLNEED ? willneed_prot(a)
+							     : a->prot);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int
 vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 	uint64_t *out)
@@ -173,7 +206,7 @@ vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 		return -EACCES;
 	if (r->prot & ~(unsigned)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
 		return -EINVAL;
-	rc = mm_range(m, fixed ? r->addr : 0, &len);
+	rc = vm_mm_range(m, fixed ? r->addr : 0, &len);
 	if (rc)
 		return rc;
 	if (fixed && r->addr < VM_MMAP_MIN)
@@ -215,7 +248,7 @@ vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 		return rc;
 	*out = a.start;
 	if (r->flags & VM_MAP_POPULATE)
-		return mm_populate(m, p, a.start, a.end, r->prot);
+		return vm_mm_populate(m, p, a.start, a.end, VM_POPULATE_MAP);
 	return 0;
 }
 
@@ -227,7 +260,7 @@ vm_munmap(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
-	if (mm_range(m, addr, &len))
+	if (vm_mm_range(m, addr, &len))
 		return -EINVAL;
 	rc = vm_vma_remove(&p->vmas, addr, addr + len);
 	if (rc)
@@ -282,7 +315,7 @@ vm_mprotect(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
-	if (mm_range(m, addr, &len) ||
+	if (vm_mm_range(m, addr, &len) ||
 	    prot & ~(unsigned)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
 		return -EINVAL;
 	if ((prot & VM_PROT_WRITE) && !mm_may_write(p, addr, addr + len))
@@ -312,46 +345,23 @@ pageout_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
 	return c->rc;
 }
 
-/* The rights WILLNEED faults a region's pages in with: those of the
- * region, but a private file page is read, not written (a write fault
- * would copy it, and advice changes no byte the process sees). */
-static unsigned
-willneed_prot(const struct vm_vma *a)
-{
-	if ((a->flags & VM_VMA_FILE) && !(a->flags & VM_VMA_SHARED))
-		return a->prot & ~(unsigned)VM_PROT_WRITE;
-	return a->prot;
-}
-
 int
 vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	   uint64_t len, int advice)
 {
 	struct pageout_ctx c = { .m = m };
-	struct vm_vma *a;
 
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
-	if (mm_range(m, addr, &len))
+	if (vm_mm_range(m, addr, &len))
 		return -EINVAL;
 	switch (advice) {
 	case VM_ADV_DONTNEED:
 		vm_mm_zap(m, p, addr, addr + len, false, true);
 		return 0;
 	case VM_ADV_WILLNEED:
-		for (uint64_t va = addr; va < addr + len; va = a->end) {
-			a = vm_vma_next(&p->vmas, va);
-			if (!a || a->start >= addr + len)
-				break;
-			va = a->start > va ? a->start : va;
-			int rc = mm_populate(m, p, va,
-					     a->end < addr + len ? a->end
-								 : addr + len,
-					     willneed_prot(a));
-			if (rc)
-				return rc;
-		}
-		return 0;
+		return vm_mm_populate(m, p, addr, addr + len,
+				      VM_POPULATE_WILLNEED);
 	case VM_ADV_PAGEOUT:
 		vm_pt_range(m, p, addr, addr + len, 0, pageout_one, &c);
 		return c.rc;
@@ -384,7 +394,7 @@ vm_msync(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
-	if (mm_range(m, addr, &len))
+	if (vm_mm_range(m, addr, &len))
 		return -EINVAL;
 	end = addr + len;
 	for (uint64_t va = addr; va < end;) {

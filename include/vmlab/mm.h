@@ -61,6 +61,33 @@ struct vm_mmap_req {
 int vm_mmap(struct vm_machine *m, struct vm_proc *p,
 	    const struct vm_mmap_req *r, uint64_t *out);
 
+/*
+ * Checks a user range: addr page aligned, len not 0, [addr, addr + len)
+ * below TASK_SIZE (vm_user_top).  Rounds *len up to whole pages.  0,
+ * -EINVAL (unaligned, zero or overflowing length) or -ENOMEM (past the
+ * top of user memory, as Linux's mmap says).
+ */
+int vm_mm_range(const struct vm_machine *m, uint64_t addr, uint64_t *len);
+
+enum vm_populate_how {
+	VM_POPULATE_MAP = 1,	/* MAP_POPULATE: a write where writable */
+	VM_POPULATE_WILLNEED,	/* WILLNEED: a private file page is read */
+};
+
+/*
+ * Faults in every page of the regions in [start, end) (page aligned),
+ * region by region as they are now, with an access the region's
+ * protection allows (how says which); holes and PROT_NONE regions are
+ * passed over, and a file region stops at the file's end.  Pages already
+ * present are left alone.  The work is O(pages of the range): a caller
+ * that must stay short cuts the range in slices (a slice of a range is
+ * populated as the range would be).  0, -ESRCH (a zombie), -ENOMEM
+ * (memory and swap ran out, or the OOM killer took p: the pages faulted
+ * so far stay).
+ */
+int vm_mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
+		   uint64_t end, int how);
+
 /* The leaf PTE bits a region's prot gives a page: US unless PROT_NONE,
  * RW with write, NX without exec. */
 uint64_t vm_prot_pte(unsigned prot);

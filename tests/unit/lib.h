@@ -34,6 +34,7 @@ Suite *suite_pagecache(void);
 Suite *suite_hostdir(void);
 Suite *suite_reclaim(void);
 Suite *suite_session(void);
+Suite *suite_steps(void);
 Suite *suite_swap(void);
 Suite *suite_sysfmt(void);
 Suite *suite_tlb(void);
