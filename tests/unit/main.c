@@ -16,7 +16,7 @@ main(void)
 		suite_exec,    suite_fork,	suite_pagecache, suite_hostdir,
 		suite_procfmt, suite_swap,	suite_parse,   suite_ctl,
 		suite_trace,   suite_probe,	suite_census,  suite_session,
-		suite_model,
+		suite_model,   suite_elf,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
