@@ -30,8 +30,10 @@
  * p_vaddr; an ET_DYN without one (a static PIE, a loader) top-down from
  * Linux's mmap_base.  There is no randomization: the addresses are
  * those of a Linux run under setarch -R.  brk starts at the page-aligned
- * end of the image, and, as in Linux, no [heap] region exists before a
- * first brk.
+ * end of the image, but an ET_DYN without an interpreter has its brk
+ * moved to ELF_ET_DYN_BASE, out of the mmap area, as Linux (6.15 on) does
+ * even without randomization; as in Linux, no [heap] region exists
+ * before a first brk.
  *
  * Not modelled: loading the interpreter (PT_INTERP is only recorded and
  * logged; AT_BASE is 0), the vDSO (no AT_SYSINFO_EHDR), registers (the
@@ -286,6 +288,8 @@ place(struct vm_elf_image *img, uint64_t entry, uint64_t phoff,
 	hi = PAGE_ALIGN(img->seg[img->nseg - 1].vaddr +
 			img->seg[img->nseg - 1].memsz);
 	img->brk = hi;
+	if (img->type == VM_ET_DYN && !img->interp[0])
+		img->brk = PAGE_ALIGN(VM_ELF_ET_DYN_BASE); /* a loader's brk */
 	if (lo < VM_MMAP_MIN)
 		return refuse(why, whylen, -EINVAL, "image at 0x%llx, below "
 			      "the lowest mappable address 0x%llx",
