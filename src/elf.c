@@ -606,6 +606,12 @@ exec_logged(struct vm_machine *m, const struct vm_proc *p, const char *path,
 static void
 exec_died(struct vm_machine *m, struct vm_proc *p, const char *path, int rc)
 {
+	if (p->state == VM_PROC_ZOMBIE) { /* the OOM killer was first */
+		vm_log(&m->log, VM_LOG_ERR, "pid %d: exec %.200s: %s after "
+		       "the old address space was dropped: killed (signal "
+		       "%d)", p->pid, path, strerror(-rc), p->exit_signal);
+		return;
+	}
 	vm_log(&m->log, VM_LOG_ERR, "pid %d: exec %.200s: %s after the old "
 	       "address space was dropped: killed (SIGSEGV)", p->pid, path,
 	       strerror(-rc));

@@ -419,6 +419,27 @@ START_TEST(test_elf_exec_shares_text)
 }
 END_TEST
 
+/* Out of memory after the old space is gone: the process dies of
+ * SIGSEGV, as past Linux's point of no return. */
+START_TEST(test_elf_exec_enomem_kills)
+{
+	struct vm_machine *m = exec_machine(512);
+	struct vm_proc *p = t_spawn(m);
+
+	mk_elf(img_buf, sizeof(img_buf), 2, 0x400080, std_segs, 2);
+	write_file("prog", img_buf, sizeof(img_buf));
+	/* one data frame allowed, no swap: padzero's copy takes it, and
+	 * the stack's first page finds no room */
+	ck_assert_int_eq(vm_proc_set_limit(m, p, 1), 0);
+	ck_assert_int_eq(ctl(m, p, "exec prog"), -ENOMEM);
+	ck_assert_uint_eq(p->state, VM_PROC_ZOMBIE);
+	ck_assert_int_eq(p->exit_signal, 11);
+	ck_assert_msg(strstr(t_log_last, "killed (SIGSEGV)"), "%s", t_log_last);
+	ck_assert_int_eq(ctl(m, p, "exec prog"), -ESRCH);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 Suite *
 suite_elf(void)
 {
@@ -434,6 +455,7 @@ suite_elf(void)
 	tcase_add_test(core, test_elf_exec_shares_text);
 	tcase_add_test(errors, test_elf_parse_refused);
 	tcase_add_test(errors, test_elf_exec_refused_keeps_process);
+	tcase_add_test(errors, test_elf_exec_enomem_kills);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
 	return s;
