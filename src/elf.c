@@ -255,6 +255,30 @@ dyn_bias(struct vm_elf_image *img, uint64_t align, char *why, size_t whylen)
 	return 0;
 }
 
+/* start_code .. end_data of load_elf_binary(), from the placed segments:
+ * the lowest executable start, the highest start, and the highest ends
+ * of file bytes, executable and all. */
+static void
+set_bounds(struct vm_elf_image *img)
+{
+	img->start_code = UINT64_MAX;
+	for (size_t i = 0; i < img->nseg; i++) {
+		const struct vm_elf_seg *s = &img->seg[i];
+		uint64_t fend = s->vaddr + s->filesz;
+
+		if ((s->prot & VM_PROT_EXEC) && s->vaddr < img->start_code)
+			img->start_code = s->vaddr;
+		if (s->vaddr > img->start_data)
+			img->start_data = s->vaddr;
+		if ((s->prot & VM_PROT_EXEC) && fend > img->end_code)
+			img->end_code = fend;
+		if (fend > img->end_data)
+			img->end_data = fend;
+	}
+	if (img->start_code == UINT64_MAX)
+		img->start_code = 0;
+}
+
 /* Applies the bias and fills what follows from the segments: entry,
  * AT_PHDR, the code and data bounds, brk; then checks where it all
  * lands. */
@@ -267,23 +291,9 @@ place(struct vm_elf_image *img, uint64_t entry, uint64_t phoff,
 	img->entry = entry + b;
 	img->phdr = phdr_addr(img, phoff);
 	img->phdr += img->phdr ? b : 0;
-	img->start_code = UINT64_MAX;
-	for (size_t i = 0; i < img->nseg; i++) {
-		struct vm_elf_seg *s = &img->seg[i];
-
-		s->vaddr += b;
-		if ((s->prot & VM_PROT_EXEC) && s->vaddr < img->start_code)
-			img->start_code = s->vaddr;
-		if (s->vaddr > img->start_data)
-			img->start_data = s->vaddr;
-		if ((s->prot & VM_PROT_EXEC) &&
-		    s->vaddr + s->filesz > img->end_code)
-			img->end_code = s->vaddr + s->filesz;
-		if (s->vaddr + s->filesz > img->end_data)
-			img->end_data = s->vaddr + s->filesz;
-	}
-	if (img->start_code == UINT64_MAX)
-		img->start_code = 0;
+	for (size_t i = 0; i < img->nseg; i++)
+		img->seg[i].vaddr += b;
+	set_bounds(img);
 	lo = PAGE_START(img->seg[0].vaddr);
 	hi = PAGE_ALIGN(img->seg[img->nseg - 1].vaddr +
 			img->seg[img->nseg - 1].memsz);
@@ -628,7 +638,7 @@ vm_elf_exec(struct vm_machine *m, struct vm_proc *p, const char *path,
 	int rc;
 
 	if (!img)
-		return refuse(err, errlen, -ENOMEM, "exec: %s", strerror(ENOMEM));
+		return refuse(err, errlen, -ENOMEM, "exec: out of memory");
 	rc = p->state == VM_PROC_ZOMBIE ? -ESRCH
 					 : exec_check(m, path, &f, img, why,
 						      sizeof(why));

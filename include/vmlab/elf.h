@@ -52,7 +52,7 @@ struct vm_elf_image {
 				 * or 0 when no PT_LOAD holds them */
 	unsigned phnum;		/* AT_PHNUM */
 	uint64_t start_code, end_code, start_data, end_data;
-	uint64_t brk;		/* start_brk: page-aligned end of the image */
+	uint64_t brk;		/* start_brk: the image's end, page aligned */
 	size_t nseg;
 	struct vm_elf_seg seg[VM_ELF_MAX_LOADS];
 	char interp[VM_ELF_INTERP_MAX]; /* PT_INTERP, "" if none */
