@@ -38,6 +38,8 @@
  *   stat     do_task_stat(): 52 fields; minflt 10 = pgfault - pgmajfault,
  *            majflt 12, starttime 22 in USER_HZ (100) ticks of the
  *            simulated clock, vsize 23 bytes, rss 24 pages, startstack 28,
+ *            after an exec startcode 26, endcode 27 and 45-51 (start_data
+ *            .. env_end) as the loader set them (elf.c),
  *            exit_signal 38 = SIGCHLD, exit_code 52 = the killing signal.
  *   meminfo  show_val_kb(): "%-16s%8lu kB", the keys of this kernel
  *            (zswap and balloon ones 0).  MemTotal counts every frame,
@@ -653,9 +655,16 @@ fmt_stat(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 	uint64_t majflt = v[VM_STAT_pgmajfault];
 	uint64_t minflt = v[VM_STAT_pgfault] - majflt;
 	uint64_t rsslim = p->limit ? p->limit * VM_PAGE_SIZE : UINT64_MAX;
+	static const struct vm_proc_layout none;
+	const struct vm_proc_layout *l = live ? &p->layout : &none;
 	struct usage u;
 
 	proc_usage(m, p, &u);
+	if (l->entry) { /* an exec'd image: its own bounds, as Linux's mm */
+		u.code_start = l->start_code;
+		u.code_end = l->end_code;
+		u.heap_start = l->start_brk;
+	}
 	/* 1-21: pid .. itrealvalue */
 	sbuf_printf(sb,
 		    "%d (%.*s) %c %d %d %d 0 -1 0 %" PRIu64 " 0 %" PRIu64
@@ -673,7 +682,11 @@ fmt_stat(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 	 * rt_priority policy blkio guest cguest */
 	sbuf_printf(sb, " 0 0 0 0 0 0 0 0 0 %d 0 0 0 0 0 0", SIGCHLD_NR);
 	/* 45-52: data, brk, args, env, exit_code */
-	sbuf_printf(sb, " 0 0 %" PRIu64 " 0 0 0 0 %d\n", u.heap_start,
+	sbuf_printf(sb,
+		    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		    " %" PRIu64 " %" PRIu64 " %d\n",
+		    l->start_data, l->end_data, u.heap_start, l->arg_start,
+		    l->arg_end, l->env_start, l->env_end,
 		    live ? 0 : p->exit_signal);
 	return sb->err;
 }

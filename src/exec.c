@@ -18,7 +18,8 @@
  *   touch                the process's own accesses; a violation kills it
  *   touch ... kernel     supervisor-mode accesses: a refusal is -EFAULT
  *   exit                 the process is reaped
- *   exec                 -EOPNOTSUPP
+ *   exec PATH            loads the ELF file files/PATH (elf.h); a
+ *                        refused file leaves the process as it was
  *
  * In steps (vm_ctl_begin, vm_ctl_step): mmap ... populate maps at once
  * and populates in slices (vm_mm_populate); madvise and touch do all
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmlab/elf.h"
 #include "vmlab/exec.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
@@ -225,6 +227,8 @@ exec_proc(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 	case VM_CTL_EXIT:
 		vm_proc_reap(m, p);
 		return 0;
+	case VM_CTL_EXEC:
+		return vm_elf_exec(m, p, c->path, err, errlen);
 	default:
 		return fail(err, errlen, -EOPNOTSUPP, "%s: not supported by "
 			    "this machine yet", vm_ctl_op_name(c->op));

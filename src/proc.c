@@ -292,6 +292,7 @@ vm_proc_fork(struct vm_machine *m, struct vm_proc *parent,
 	c.child->pid = ++m->last_pid;
 	c.child->ppid = parent->pid;
 	c.child->start_stack = parent->start_stack;
+	c.child->layout = parent->layout;
 	c.child->limit = parent->limit;
 	proc_link(m, c.child);
 	rc = fork_level(&c, parent->cr3, (int)m->cfg.levels - 1, 0);
@@ -345,6 +346,20 @@ vm_proc_kill(struct vm_machine *m, struct vm_proc *p, int sig)
 	vm_vmas_fini(&p->vmas);
 	p->state = VM_PROC_ZOMBIE;
 	p->exit_signal = sig;
+}
+
+int
+vm_proc_drop_mm(struct vm_machine *m, struct vm_proc *p)
+{
+	if (p->state == VM_PROC_ZOMBIE)
+		return -ESRCH;
+	vm_mm_zap(m, p, 0, vm_user_top(m), true, false);
+	vm_tlb_flush_proc(m, p);
+	vm_vmas_fini(&p->vmas);
+	vm_phys_family_leave(&m->phys, p); /* it maps nothing now */
+	memset(&p->layout, 0, sizeof(p->layout));
+	p->start_stack = 0;
+	return vm_phys_family_new(&m->phys, p);
 }
 
 void

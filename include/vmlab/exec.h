@@ -30,7 +30,7 @@ struct vm_ctl_result {
  * alignment or range), -ENOENT (no such pid), -ENOMEM (out of memory and
  * swap, or no room for a mapping), -EEXIST, -ESRCH (p is a zombie),
  * -EOPNOTSUPP (a command of a feature this machine does not have yet:
- * file mappings, huge pages, fork, exec, hibernate), -EFAULT (a touch
+ * huge pages, hibernate), exec's errors (elf.h), -EFAULT (a touch
  * ... kernel refused: the process lives on).  A touch that kills its
  * process succeeds: the death shows in the process's state and log.
  */

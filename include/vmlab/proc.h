@@ -29,6 +29,15 @@ enum vm_proc_state {
 	VM_PROC_ZOMBIE = 'Z',
 };
 
+/* The image exec loaded (elf.h), as Linux's mm fields; all 0 before an
+ * exec. */
+struct vm_proc_layout {
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk;	/* where brk starts: the end of the image */
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t entry;		/* AT_ENTRY */
+};
+
 struct vm_proc {
 	int pid, ppid;
 	char comm[VM_COMM_LEN];
@@ -46,6 +55,7 @@ struct vm_proc {
 	uint64_t limit;		/* charged frames allowed, 0 = no limit */
 	uint64_t start_time;	/* simulated clock at spawn */
 	uint64_t start_stack;	/* top of the initial stack */
+	struct vm_proc_layout layout; /* what exec loaded: stat shows it */
 	uint32_t family;	/* its family's number in the reverse map */
 	struct vm_proc *family_next; /* the next member (phys.h) */
 	struct vm_proc *next;
@@ -78,6 +88,16 @@ int vm_proc_fork(struct vm_machine *m, struct vm_proc *parent,
  * (0 for a normal exit).  Idempotent on a zombie.
  */
 void vm_proc_kill(struct vm_machine *m, struct vm_proc *p, int sig);
+
+/*
+ * Drops p's whole address space for an exec: every page, swap slot and
+ * user page table is freed, its TLB entries flushed and its regions
+ * removed; p keeps its pid, root table, ASID, counters and limit, and
+ * starts a family of its own in the reverse map.  Returns 0, -ESRCH for
+ * a zombie, or -ENOMEM (no family number: p is left with no address
+ * space and must be killed).
+ */
+int vm_proc_drop_mm(struct vm_machine *m, struct vm_proc *p);
 
 /* Removes a process (zombie or not) from the machine and frees it. */
 void vm_proc_reap(struct vm_machine *m, struct vm_proc *p);

@@ -19,6 +19,7 @@
 Suite *suite_census(void);
 Suite *suite_config(void);
 Suite *suite_ctl(void);
+Suite *suite_elf(void);
 Suite *suite_machine(void);
 Suite *suite_mmu(void);
 Suite *suite_model(void);

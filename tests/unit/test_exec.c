@@ -103,7 +103,7 @@ START_TEST(test_exec_errors)
 			 -ENOENT);
 	ck_assert_int_eq(run(m, p, "mmap 0x400000 4M rw- huge=2M", &res),
 			 -EOPNOTSUPP);
-	ck_assert_int_eq(run(m, p, "exec x", &res), -EOPNOTSUPP);
+	ck_assert_int_eq(run(m, p, "exec x", &res), -ENOENT);
 	ck_assert_int_eq(run(m, NULL, "hibernate", &res), -EOPNOTSUPP);
 	ck_assert_int_eq(run(m, p, "munmap 0x400000 0", &res), -EINVAL);
 	ck_assert_int_eq(run(m, p, "mprotect 0x400000 4K rw-", &res), -ENOMEM);
