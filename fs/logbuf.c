@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "lab.h"
+#include "vmlab/log.h"
 
 #define LOG_CAP (16u << 20)
 
@@ -122,5 +123,6 @@ lab_logf(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	vm_log_clean(line);
 	lab_log_sink(&lab, VM_LOG_INFO, line);
 }
