@@ -18,6 +18,8 @@
 struct vm_machine;
 
 #define VM_COMM_LEN 16
+/* The last pid a machine hands out (pids are never reused: see proc.c). */
+#define VM_PID_MAX 0x7fffffff
 #define VM_STACK_TOP 0x7ffffffff000ull
 #define VM_STACK_SIZE (132ull * 1024)
 #define VM_MMAP_BASE 0x7f0000000000ull /* top-down mmap search starts here */
@@ -61,7 +63,8 @@ vm_proc_mapper(const struct vm_proc *p)
  * Creates a process named comm (NULL: "proc"; longer names are cut to 15
  * bytes) with the next pid: a root table sharing the kernel half and an
  * empty [stack] region below VM_STACK_TOP.  Returns 0 with *out set,
- * -ENOMEM (no frame, or no ASID left with ASIDs on: -EAGAIN).
+ * -ENOMEM (no frame), -EAGAIN (no ASID left with ASIDs on, or the last
+ * pid, VM_PID_MAX, already handed out).
  */
 int vm_proc_spawn(struct vm_machine *m, const char *comm,
 		  struct vm_proc **out);
@@ -73,7 +76,7 @@ int vm_proc_spawn(struct vm_machine *m, const char *comm,
  * by slot.  Counts fork.  Returns 0 with *out the child; -ESRCH (parent
  * is a zombie), -ENOMEM (no frame for the child's tables; nothing of the
  * child is left, the parent's pages may stay write-protected), -EAGAIN
- * (no ASID left).
+ * (no ASID or no pid left).
  */
 int vm_proc_fork(struct vm_machine *m, struct vm_proc *parent,
 		 struct vm_proc **out);

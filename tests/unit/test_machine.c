@@ -214,6 +214,27 @@ START_TEST(test_machine_log_no_control_bytes)
 }
 END_TEST
 
+/* pids never wrap into negative numbers: past the last one, spawn and
+ * fork fail with EAGAIN and change nothing. */
+START_TEST(test_machine_pid_max)
+{
+	struct vm_machine *m = t_machine(64);
+	struct vm_proc *p, *c;
+
+	m->last_pid = VM_PID_MAX - 1;
+	ck_assert_int_eq(vm_proc_spawn(m, NULL, &p), 0);
+	ck_assert_int_eq(p->pid, VM_PID_MAX);
+	ck_assert_int_eq(vm_proc_spawn(m, NULL, &c), -EAGAIN);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(vm_proc_fork(m, p, &c), -EAGAIN);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(m->last_pid, VM_PID_MAX);
+	ck_assert_ptr_eq(vm_machine_proc(m, VM_PID_MAX), p);
+	ck_assert_ptr_null(m->procs->next);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 Suite *
 suite_machine(void)
 {
@@ -228,6 +249,7 @@ suite_machine(void)
 	tcase_add_test(core, test_machine_madvise);
 	tcase_add_test(limits, test_machine_asid_exhaustion);
 	tcase_add_test(limits, test_machine_out_of_frames);
+	tcase_add_test(limits, test_machine_pid_max);
 	tcase_add_test(errors, test_machine_mmap_bad_args);
 	tcase_add_test(errors, test_machine_log_no_control_bytes);
 	suite_add_tcase(s, core);
