@@ -758,34 +758,49 @@ trace_errno(struct handle *h, int rc)
 	return rc;
 }
 
+/* Sets PID/limit from its word; err says why not. */
 static int
-write_simple(struct handle *h, const char *buf, size_t size)
+set_limit(int pid, const char *word, char *err, size_t errlen)
 {
-	char text[64], err[256];
-	struct vm_proc *p;
+	struct vm_proc *p = tree_proc(&lab, pid);
 	uint64_t v;
 	int rc;
 
-	if (size >= sizeof(text))
-		return -EINVAL;
-	memcpy(text, buf, size);
-	text[size] = '\0';
-	if (h->type == N_CONFIG) {
-		rc = vm_knob_set(lab.m, (unsigned)h->arg, text, err,
-				 sizeof(err));
-		if (rc)
-			vm_log(&lab.m->log, VM_LOG_WARN, "config: %s", err);
-		return rc ? rc : (int)size;
-	}
-	/* PID/limit */
-	text[strcspn(text, " \t\r\n")] = '\0';
-	if (vm_parse_u64(text, &v)) {
-		vm_log(&lab.m->log, VM_LOG_WARN, "pid %d limit: bad number '%s'",
-		       h->pid, text);
+	if (vm_parse_u64(word, &v)) {
+		snprintf(err, errlen, "limit: bad number '%s'", word);
 		return -EINVAL;
 	}
-	p = tree_proc(&lab, h->pid);
 	rc = p ? vm_proc_set_limit(lab.m, p, v) : -ESRCH;
+	if (rc == -EINVAL)
+		snprintf(err, errlen, "limit: %s pages is more than the "
+			 "machine's %" PRIu64 " frames", word,
+			 lab.m->phys.nframes);
+	else if (rc)
+		snprintf(err, errlen, "limit: %s", strerror(-rc));
+	return rc;
+}
+
+/* A write to config/KNOB or PID/limit: one value, checked by the core
+ * (vm_setting_word); every refusal is logged. */
+static int
+write_simple(struct handle *h, const char *buf, size_t size)
+{
+	const struct vm_knob *k = vm_knob_at((unsigned)h->arg);
+	char word[VM_SETTING_MAX + 1], err[256];
+	bool knob = h->type == N_CONFIG;
+	int rc;
+
+	rc = vm_setting_word(!knob ? "limit" : k ? k->name : "config", buf,
+			     size, word, err, sizeof(err));
+	if (rc == 0 && knob)
+		rc = vm_knob_set(lab.m, (unsigned)h->arg, word, err,
+				 sizeof(err));
+	else if (rc == 0)
+		rc = set_limit(h->pid, word, err, sizeof(err));
+	if (rc && knob)
+		vm_log(&lab.m->log, VM_LOG_WARN, "config: %s", err);
+	else if (rc)
+		vm_log(&lab.m->log, VM_LOG_WARN, "pid %d %s", h->pid, err);
 	return rc ? rc : (int)size;
 }
 

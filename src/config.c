@@ -219,6 +219,40 @@ knob_word(const char *text, char *word, size_t wlen)
 	return 0;
 }
 
+int
+vm_setting_word(const char *name, const char *buf, size_t len, char *word,
+		char *err, size_t errlen)
+{
+	const char *blanks = " \t\r\n\v\f", *w;
+	size_t lead, n;
+
+	if (memchr(buf, '\0', len)) {
+		snprintf(err, errlen, "%s: a NUL byte in the value", name);
+		return -EINVAL;
+	}
+	for (lead = 0; lead < len && strchr(blanks, buf[lead]); lead++)
+		;
+	w = buf + lead;
+	for (n = 0; lead + n < len && !strchr(blanks, w[n]); n++)
+		;
+	for (size_t i = lead + n; i < len; i++) {
+		if (!strchr(blanks, buf[i]))
+			n = 0; /* a second word */
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "%s: one value expected", name);
+		return -EINVAL;
+	}
+	if (n > VM_SETTING_MAX) {
+		snprintf(err, errlen, "%s: value longer than %d bytes", name,
+			 VM_SETTING_MAX);
+		return -EINVAL;
+	}
+	memcpy(word, w, n);
+	word[n] = '\0';
+	return 0;
+}
+
 /* Checks and applies the number v to a knob that takes one. */
 static int
 knob_apply(struct vm_machine *m, const struct knob_def *d, uint64_t v)

@@ -357,6 +357,8 @@ vm_proc_set_limit(struct vm_machine *m, struct vm_proc *p, uint64_t pages)
 {
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
+	if (pages > m->phys.nframes)
+		return -EINVAL;
 	p->limit = pages;
 	while (pages && p->charged > pages) {
 		int rc = vm_reclaim_one(m, p);

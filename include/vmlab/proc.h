@@ -99,8 +99,9 @@ void vm_proc_reap(struct vm_machine *m, struct vm_proc *p);
  * or swap full), p is OOM-killed: the log says "Memory cgroup out of
  * memory: Killed process ...", oom_kill is counted, p becomes a zombie
  * with signal 9, and 0 is returned.  Returns 0, -ESRCH for a zombie (no
- * change), or -EIO when swap failed (the limit is set, some pages may
- * have gone).
+ * change), -EINVAL for more pages than the machine has frames (no change:
+ * such a limit could never bind, and in bytes it can pass 2^64), or -EIO
+ * when swap failed (the limit is set, some pages may have gone).
  */
 int vm_proc_set_limit(struct vm_machine *m, struct vm_proc *p,
 		      uint64_t pages);

@@ -1,0 +1,51 @@
+#!/bin/sh
+# hostile: what a user who means harm, or only makes mistakes, writes:
+# settings with junk after the value, control bytes for the log, changes
+# of mode and owner, names made or removed where the tree has none.
+. "${srcdir:-.}/tests/fs/lib.sh"
+lab_mount -o mem=16M
+
+pid=$(lab_spawn victim)
+frames=$(cat "$MNT/config/frames")
+
+# --- settings take one value, nothing after it ------------------------
+refused() { # FILE BYTES(printf format) LOG-TEXT
+	before=$(cat "$1")
+	# shellcheck disable=SC2059
+	if printf "$2" | dd of="$1" bs=4k 2>"$T/err"; then
+		fail "$1: '$2' was accepted"
+	fi
+	grep -q 'Invalid argument' "$T/err" || fail "$1 '$2': $(cat "$T/err")"
+	expect_eq "$(cat "$1")" "$before" "$1 after '$2'"
+	tail -n 1 "$MNT/log" | grep -qF "$3" ||
+		fail "$1 '$2': log says '$(tail -n 1 "$MNT/log")', not '$3'"
+}
+refused "$MNT/config/policy" 'lru\0garbage' \
+	"config: policy: a NUL byte in the value"
+refused "$MNT/config/policy" 'lru junk\n' "config: policy: one value expected"
+refused "$MNT/$pid/limit" '7\0junk' "pid $pid limit: a NUL byte in the value"
+refused "$MNT/$pid/limit" '9 junk words' "pid $pid limit: one value expected"
+long=$(printf '%064d' 7)
+refused "$MNT/$pid/limit" "$long\n" \
+	"pid $pid limit: value longer than 63 bytes"
+refused "$MNT/config/seed" "$long\n" "config: seed: value longer than 63 bytes"
+refused "$MNT/$pid/limit" "$((frames + 1))\n" \
+	"pid $pid limit: $((frames + 1)) pages is more than the machine's $frames frames"
+refused "$MNT/$pid/limit" '0x10000000000000\n' "is more than the machine's"
+# what is right still goes in, blanks and newline around it
+printf ' lru \n' >"$MNT/config/policy" || fail "policy lru"
+expect_eq "$(cat "$MNT/config/policy")" lru "policy"
+printf '%s\n' "$frames" >"$MNT/$pid/limit" || fail "limit = frames"
+expect_eq "$(cat "$MNT/$pid/limit")" "$frames" "limit"
+# stat's rsslim (field 25) is the limit in bytes
+expect_eq "$(awk '{ print $25 }' "$MNT/$pid/stat")" $((frames * 4096)) \
+	"rsslim"
+
+# --- no control byte reaches the log ----------------------------------
+printf 'x\033]0;pwned\007\n' >"$MNT/ctl" 2>/dev/null &&
+	fail "the bad ctl line was accepted"
+tail -n 1 "$MNT/log" | grep -qF "'x?]0;pwned?'" ||
+	fail "log: $(tail -n 1 "$MNT/log" | od -c | head -3)"
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$MNT/log"; then
+	fail "control bytes in the log"
+fi
