@@ -179,14 +179,19 @@ vmlabfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 /* Truncation is accepted and ignored: `echo cmd > ctl` opens with
- * O_TRUNC, and what a ctl file holds is not a length.  Under files/,
- * size, mode, owner and times are the real file's. */
+ * O_TRUNC, and what a ctl file holds is not a length; so are times
+ * (touch), as /proc ignores them.  Modes and owners are the tree's own:
+ * chmod and chown fail with EPERM, as they do on /proc/PID's files.
+ * Under files/, size, mode, owner and times are the real file's. */
 static void
 vmlabfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		struct fuse_file_info *fi)
 {
 	if (files_ino(ino))
 		files_setattr(req, ino, attr, to_set, fi);
+	else if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+			   FUSE_SET_ATTR_GID))
+		fuse_reply_err(req, EPERM);
 	else
 		vmlabfs_getattr(req, ino, fi);
 }
@@ -1177,6 +1182,21 @@ lab_files(const struct options *o)
 	return rc ? -1 : 0;
 }
 
+/* A mount point whose vmlabfs died (kill -9) answers ENOTCONN until it
+ * is unmounted: say how, rather than only libfuse's strerror. */
+static int
+check_mountpoint(const char *mnt)
+{
+	struct stat st;
+
+	if (stat(mnt, &st) == 0 || errno != ENOTCONN)
+		return 0;
+	fprintf(stderr, "vmlabfs: %s: %s: the vmlabfs that served it is "
+		"gone; unmount it first with: fusermount3 -u %s\n", mnt,
+		strerror(ENOTCONN), mnt);
+	return -1;
+}
+
 static const struct vm_log lab_vm_log = { .fn = lab_log_sink, .ctx = &lab };
 
 /* Builds the machine; prints why it could not. */
@@ -1229,7 +1249,7 @@ main(int argc, char *argv[])
 			"       %s --help\n", argv[0], argv[0]);
 		goto out_args;
 	}
-	if (make_config(&o, &lab.cfg))
+	if (check_mountpoint(opts.mountpoint) || make_config(&o, &lab.cfg))
 		goto out_args;
 	lab.state_dir = o.state ? strdup(o.state) : default_state_dir();
 	if (!lab.state_dir)

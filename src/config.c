@@ -35,6 +35,7 @@
 #include "vmlab/pagecache.h"
 #include "vmlab/parse.h"
 #include "vmlab/reclaim.h"
+#include "vmlab/swap.h"
 
 void
 vm_config_default(struct vm_config *c)
@@ -79,6 +80,8 @@ vm_config_check(const struct vm_config *c, const char **why)
 		bad = "unknown policy";
 	else if (c->aging_period == 0 || c->ws_tau == 0)
 		bad = "aging_period and ws_tau must be positive";
+	else if (c->swap_pages > VM_SWAP_SLOTS_MAX)
+		bad = "swap out of range (at most 8T, 2^31 pages)";
 	else if (c->swap_pages && !c->state_dir)
 		bad = "swap needs a state directory";
 	if (why)

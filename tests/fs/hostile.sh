@@ -49,3 +49,59 @@ tail -n 1 "$MNT/log" | grep -qF "'x?]0;pwned?'" ||
 if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$MNT/log"; then
 	fail "control bytes in the log"
 fi
+
+# --- the tree's own files keep their modes, owners and names ------------
+for f in meminfo "$pid/status" ctl config/policy; do
+	if chmod 600 "$MNT/$f" 2>"$T/err"; then fail "chmod $f succeeded"; fi
+	grep -q 'Operation not permitted' "$T/err" || fail "chmod $f: $(cat "$T/err")"
+	if chown 65534 "$MNT/$f" 2>"$T/err"; then fail "chown $f succeeded"; fi
+	grep -q 'Operation not permitted' "$T/err" || fail "chown $f: $(cat "$T/err")"
+done
+expect_eq "$(stat -c %a "$MNT/meminfo")" 444 "meminfo's mode"
+expect_eq "$(stat -c %u "$MNT/meminfo")" "$(id -u)" "meminfo's owner"
+touch "$MNT/meminfo" || fail "touch: times are ignored, as on /proc"
+denied() { # COMMAND...: fails with EACCES (vmlab(7), ERRORS)
+	if "$@" 2>"$T/err"; then fail "$* succeeded"; fi
+	grep -q 'Permission denied' "$T/err" || fail "$*: $(cat "$T/err")"
+}
+denied mkdir "$MNT/x"
+denied mkdir "$MNT/$pid/x"
+denied ln -s a "$MNT/x"
+denied ln "$MNT/meminfo" "$MNT/x"
+denied rm "$MNT/meminfo"
+denied rm "$MNT/$pid/status"
+denied rmdir "$MNT/config"
+denied mv "$MNT/meminfo" "$MNT/x"
+denied mv "$MNT/$pid/status" "$MNT/$pid/stat"
+[ -e "$MNT/meminfo" ] && [ -e "$MNT/$pid/status" ] && [ ! -e "$MNT/x" ] ||
+	fail "the tree changed"
+
+# --- swap sizes: at most 8 TiB, and 8 TiB works ------------------------
+M2=$T/m2
+mkdir "$M2"
+cleanup2() {
+	rc=$?
+	fusermount3 -u "$M2" 2>/dev/null || true
+	(exit "$rc")
+	lab_cleanup
+}
+trap cleanup2 EXIT
+if "$VMLABFS" -o "state=$T/s9,swap=9T" "$M2" 2>"$T/err"; then
+	fail "swap=9T was accepted"
+fi
+grep -q '^vmlabfs: swap out of range (at most 8T' "$T/err" ||
+	fail "swap=9T: $(cat "$T/err")"
+"$VMLABFS" -o "state=$T/s8,swap=8T" "$M2" 2>"$T/err" ||
+	fail "swap=8T: $(cat "$T/err")"
+expect_eq "$(awk '$1 == "SwapTotal:" { print $2 }' "$M2/meminfo")" \
+	$((8 << 30)) "SwapTotal of swap=8T"
+fusermount3 -u "$M2" || fail "unmount of swap=8T"
+
+# --- a mount point whose vmlabfs was killed ----------------------------
+kill -9 "$FSPID"
+wait "$FSPID" 2>/dev/null || true
+if "$VMLABFS" -o "state=$T/s2" "$MNT" 2>"$T/err"; then
+	fail "mounted over a dead server's mount point"
+fi
+grep -q "Transport endpoint is not connected.*fusermount3 -u $MNT" "$T/err" ||
+	fail "no hint: $(cat "$T/err")"
