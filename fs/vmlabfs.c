@@ -21,6 +21,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
@@ -1197,6 +1199,39 @@ check_mountpoint(const char *mnt)
 	return -1;
 }
 
+/*
+ * Takes the state directory for this mount, when the machine has swap
+ * (the swap store is what cannot be shared): an flock on the directory
+ * itself, by a descriptor that crosses the fork of daemonizing and is
+ * held until the process ends.  The trial machine below is built and
+ * destroyed before that fork, and the real one after it, so without
+ * this two mounts started at once could both pass the trial, and the
+ * loser would fail in the background after its parent had exited 0.
+ * Prints why it could not.
+ */
+static int
+claim_state_dir(void)
+{
+	int fd;
+
+	if (!lab.cfg.swap_pages)
+		return 0;
+	mkdir(lab.state_dir, 0700);
+	fd = open(lab.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0; /* fd stays open: the lock lasts as long as we do */
+	if (errno == EWOULDBLOCK)
+		fprintf(stderr, "vmlabfs: state directory %s is taken by "
+			"another vmlabfs: choose another with -o state=DIR\n",
+			lab.state_dir);
+	else
+		fprintf(stderr, "vmlabfs: state directory %s: %s\n",
+			lab.state_dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 static const struct vm_log lab_vm_log = { .fn = lab_log_sink, .ctx = &lab };
 
 /* Builds the machine; prints why it could not. */
@@ -1205,12 +1240,15 @@ lab_start(void)
 {
 	int rc = vm_machine_create(&lab.cfg, &lab_vm_log, &lab.m);
 
+	if (rc == -EBUSY) {
+		fprintf(stderr, "vmlabfs: state directory %s is taken by "
+			"another vmlabfs: choose another with -o state=DIR\n",
+			lab.state_dir);
+		return -1;
+	}
 	if (rc) {
-		fprintf(stderr, "vmlabfs: cannot build the machine in %s: %s%s\n",
-			lab.state_dir, strerror(-rc),
-			rc == -EBUSY ? " (another vmlabfs uses this state "
-				       "directory: choose one with -o state=DIR)"
-				     : "");
+		fprintf(stderr, "vmlabfs: cannot build the machine in %s: %s\n",
+			lab.state_dir, strerror(-rc));
 		return -1;
 	}
 	return 0;
@@ -1264,8 +1302,9 @@ main(int argc, char *argv[])
 	if (nodes_init(&lab))
 		goto out_args;
 	/* a trial run before the fork of daemonizing, so that a bad state
-	 * directory is reported here; LMDB must not cross a fork */
-	if (lab_start())
+	 * directory is reported here; LMDB must not cross a fork, the
+	 * directory's lock does */
+	if (claim_state_dir() || lab_start())
 		goto out_nodes;
 	vm_machine_destroy(lab.m);
 	lab.m = NULL;
