@@ -669,7 +669,8 @@ vmlabfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (h->type == N_LOG) {
 		char *buf = malloc(size ? size : 1);
-		size_t n = buf ? lablog_read(&lab.log, (uint64_t)off, buf, size)
+		size_t n = buf ? lablog_read(&lab.log, &h->logr,
+					     (uint64_t)off, buf, size)
 			       : 0;
 
 		if (buf)

@@ -50,6 +50,45 @@ if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$MNT/log"; then
 	fail "control bytes in the log"
 fi
 
+# --- the log past its 16 MiB cap: each byte once, the gap marked -------
+spawns() { # N: N processes spawned and killed, a log line each
+	awk -v base="$(cat "$MNT/last_pid")" -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "spawn abcdefghijklmno\nkill %d\n", base + i
+	}' | dd of="$MNT/ctl" bs=1M 2>/dev/null || fail "spawns"
+}
+# (a subshell holds the reader's descriptor, so that no failure can leave
+# it open and the mount busy)
+(
+	exec 4<"$MNT/log"
+	read -r first <&4 || fail "first log line"
+	printf '%s\n' "$first" >"$T/first"
+	spawns 400000
+	cat <&4 >"$T/behind"
+) || exit 1
+size=$(stat -c %s "$MNT/log")
+cat "$MNT/log" >"$T/log"
+mark=$(head -n 1 "$T/log")
+case $mark in
+"["*"] log: "*" bytes dropped (past the 16 MiB cap)") ;;
+*) fail "no marker where the log was cut: $mark" ;;
+esac
+lost=$(echo "$mark" | sed 's/.*log: \([0-9]*\) bytes.*/\1/')
+expect_eq "$(wc -c <"$T/log")" $((size - lost + ${#mark} + 1)) \
+	"bytes read: the size less what the marker says was dropped"
+expect_eq "$(sort "$T/log" | uniq -d | head -n 3)" "" "lines read twice"
+# what follows the marker is the kept text, pids in order, none missed
+tail -n +2 "$T/log" | awk '$3 == "spawn:" { if (last && $5 != last + 1)
+	{ print "pid " $5 " after " last; exit 1 } last = $5 }' ||
+	fail "the kept text is not whole"
+# a reader that fell behind is told what it lost, then goes on
+first=$(cat "$T/first")
+expect_eq "$(head -n 1 "$T/behind" | sed 's/.*log: \([0-9]*\) bytes.*/\1/')" \
+	$((lost - ${#first} - 1)) "bytes the reader behind lost"
+tail -n +2 "$T/log" >"$T/log.rest"
+tail -n +2 "$T/behind" | cmp -s - "$T/log.rest" ||
+	fail "the reader behind saw other text than cat"
+
 # --- the tree's own files keep their modes, owners and names ------------
 for f in meminfo "$pid/status" ctl config/policy; do
 	if chmod 600 "$MNT/$f" 2>"$T/err"; then fail "chmod $f succeeded"; fi
