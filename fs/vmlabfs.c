@@ -54,6 +54,28 @@ struct lab lab;
 
 /* ---- lookups and attributes ------------------------------------------- */
 
+/* -o default_permissions was given: the kernel checks each caller. */
+static bool kernel_checks;
+
+/*
+ * files/ holds the host files of the user who mounted, reached with that
+ * user's credentials, so the host's own checks do not see who asks.
+ * Another user (-o allow_other) is refused everything there (EACCES),
+ * unless the kernel checks the caller against the host files' modes
+ * (-o default_permissions); root is not refused.  Replies EACCES and
+ * returns true when refused.
+ */
+static bool
+files_denied(fuse_req_t req)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+
+	if (kernel_checks || c->uid == 0 || c->uid == getuid())
+		return false;
+	fuse_reply_err(req, EACCES);
+	return true;
+}
+
 static void
 vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -62,6 +84,8 @@ vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct child c;
 	int rc;
 
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent)) {
 		files_lookup(req, parent, name);
 		return;
@@ -77,7 +101,8 @@ vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = tree_getattr(&lab, c.type, c.pid, c.arg, &e.attr);
 	UNLOCK();
 	if (rc == 0 && c.type == N_FILES) {
-		files_lookup_root(req);
+		if (!files_denied(req))
+			files_lookup_root(req);
 		return;
 	}
 	if (rc) {
@@ -138,6 +163,8 @@ static void
 vmlabfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	       mode_t mode, struct fuse_file_info *fi)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_create(req, parent, name, mode, fi);
 	else
@@ -148,6 +175,8 @@ static void
 vmlabfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	      mode_t mode, dev_t rdev)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_mknod(req, parent, name, mode, rdev);
 	else
@@ -161,6 +190,8 @@ vmlabfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node n;
 	int rc;
 
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino)) {
 		files_getattr(req, ino);
 		return;
@@ -189,6 +220,8 @@ static void
 vmlabfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		struct fuse_file_info *fi)
 {
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino))
 		files_setattr(req, ino, attr, to_set, fi);
 	else if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
@@ -253,6 +286,8 @@ vmlabfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node n;
 	int rc;
 
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino)) {
 		files_opendir(req, ino, fi);
 		return;
@@ -362,9 +397,55 @@ handle_free(struct handle *h)
 	free(h);
 }
 
-/* Checks the open mode and makes the handle; renders text files. */
+/* Whether the caller of req is in group gid (its own or a supplementary
+ * one). */
+static bool
+caller_in_group(fuse_req_t req, const struct fuse_ctx *c, gid_t gid)
+{
+	gid_t list[64];
+	int n;
+
+	if (c->gid == gid)
+		return true;
+	n = fuse_req_getgroups(req, 64, list);
+	for (int i = 0; i < n && i < 64; i++)
+		if (list[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the caller of req may open a file of the tree shown as st for
+ * acc (O_RDONLY, O_WRONLY, O_RDWR), by the mode it shows, as the kernel
+ * would check it: the owner's bits, the group's or the others'; root
+ * (CAP_DAC_OVERRIDE) may always.  The kernel checks modes itself only
+ * with -o default_permissions; with -o allow_other and without it, this
+ * check is what keeps phys/mem, swap/N, PID/mem and the ctl files the
+ * owner's.
+ */
+static bool
+caller_may_open(fuse_req_t req, const struct stat *st, int acc)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	unsigned want = (acc != O_WRONLY ? 4u : 0) | (acc != O_RDONLY ? 2u : 0);
+	unsigned bits;
+
+	if (c->uid == 0)
+		return true;
+	if (c->uid == st->st_uid)
+		bits = (st->st_mode >> 6) & 7;
+	else if (caller_in_group(req, c, st->st_gid))
+		bits = (st->st_mode >> 3) & 7;
+	else
+		bits = st->st_mode & 7;
+	return (bits & want) == want;
+}
+
+/* Checks the open mode and the caller's right to it, and makes the
+ * handle; renders text files. */
 static int
-handle_open(const struct node *n, int flags, struct handle **out)
+handle_open(fuse_req_t req, const struct node *n, int flags,
+	    struct handle **out)
 {
 	int acc = flags & O_ACCMODE;
 	struct handle *h;
@@ -374,9 +455,12 @@ handle_open(const struct node *n, int flags, struct handle **out)
 	if ((acc != O_RDONLY && !writable(n->type)) ||
 	    (acc != O_WRONLY && !readable(n->type)))
 		return -EACCES;
-	if (n->type == N_CONFIG && acc != O_RDONLY &&
-	    tree_getattr(&lab, n->type, 0, n->arg, &st) == 0 &&
-	    !(st.st_mode & 0200))
+	rc = tree_getattr(&lab, n->type, n->pid, n->arg, &st);
+	if (rc)
+		return rc;
+	if (n->type == N_CONFIG && acc != O_RDONLY && !(st.st_mode & 0200))
+		return -EACCES;
+	if (!caller_may_open(req, &st, acc))
 		return -EACCES;
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -387,8 +471,7 @@ handle_open(const struct node *n, int flags, struct handle **out)
 	h->arg = n->arg;
 	vm_ctl_session_init(&h->ctl, n->type == N_CTL ? VM_CTL_GLOBAL
 						      : VM_CTL_PROC, n->pid);
-	rc = tree_getattr(&lab, n->type, n->pid, n->arg, &st);
-	if (rc == 0 && tree_is_text(n->type) && acc != O_WRONLY) {
+	if (tree_is_text(n->type) && acc != O_WRONLY) {
 		struct sbuf sb;
 
 		sbuf_init(&sb);
@@ -418,6 +501,8 @@ vmlabfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node n;
 	int rc;
 
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino)) {
 		files_open(req, ino, fi);
 		return;
@@ -427,7 +512,7 @@ vmlabfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	LOCK();
-	rc = handle_open(&n, fi->flags, &h);
+	rc = handle_open(req, &n, fi->flags, &h);
 	UNLOCK();
 	if (rc) {
 		fuse_reply_err(req, -rc);
@@ -861,6 +946,8 @@ static void
 vmlabfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	      mode_t mode)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_mkdir(req, parent, name, mode);
 	else
@@ -870,6 +957,8 @@ vmlabfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void
 vmlabfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_unlink(req, parent, name);
 	else
@@ -879,6 +968,8 @@ vmlabfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void
 vmlabfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_rmdir(req, parent, name);
 	else
@@ -890,6 +981,8 @@ static void
 vmlabfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	       fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
+	if ((files_ino(parent) || files_ino(newparent)) && files_denied(req))
+		return;
 	if (files_ino(parent) && files_ino(newparent))
 		files_rename(req, parent, name, newparent, newname, flags);
 	else if (files_ino(parent) || files_ino(newparent))
@@ -902,6 +995,8 @@ static void
 vmlabfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		const char *name)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_symlink(req, link, parent, name);
 	else
@@ -912,6 +1007,8 @@ static void
 vmlabfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	     const char *newname)
 {
+	if (files_ino(newparent) && files_denied(req))
+		return;
 	if (files_ino(newparent))
 		files_link(req, ino, newparent, newname);
 	else
@@ -922,6 +1019,8 @@ vmlabfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 static void
 vmlabfs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino))
 		files_readlink(req, ino);
 	else
@@ -1008,6 +1107,7 @@ struct options {
 };
 
 #define OPT(t, f) { t, offsetof(struct options, f), 1 }
+#define KEY_DEFAULT_PERMISSIONS 1
 static const struct fuse_opt vmlabfs_opts[] = {
 	OPT("frames=%s", frames), OPT("--frames=%s", frames),
 	OPT("mem=%s", mem), OPT("--mem=%s", mem),
@@ -1023,8 +1123,22 @@ static const struct fuse_opt vmlabfs_opts[] = {
 	OPT("limit=%s", limit), OPT("--limit=%s", limit),
 	OPT("seed=%s", seed), OPT("--seed=%s", seed),
 	OPT("files=%s", files), OPT("--files=%s", files),
+	FUSE_OPT_KEY("default_permissions", KEY_DEFAULT_PERMISSIONS),
 	FUSE_OPT_END
 };
+
+/* Notes default_permissions and passes it on to the mount; keeps every
+ * other argument for libfuse. */
+static int
+opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	(void)data;
+	(void)arg;
+	(void)outargs;
+	if (key == KEY_DEFAULT_PERMISSIONS)
+		kernel_checks = true;
+	return 1;
+}
 
 static void
 free_options(struct options *o)
@@ -1265,7 +1379,7 @@ main(int argc, char *argv[])
 	struct fuse_session *se;
 	int ret = 1;
 
-	if (fuse_opt_parse(&args, &o, vmlabfs_opts, NULL) == -1 ||
+	if (fuse_opt_parse(&args, &o, vmlabfs_opts, opt_proc) == -1 ||
 	    fuse_parse_cmdline(&args, &opts) != 0)
 		return 1;
 	if (opts.show_help) {
