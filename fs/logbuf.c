@@ -120,8 +120,10 @@ log_mark(const struct lab_log *lg, struct lab_log_reader *r, uint64_t off,
 	n = snprintf(r->mark, sizeof(r->mark), "%.*slog: %" PRIu64 " bytes "
 		     "dropped (past the %u MiB cap)\n", stamp, line, at - pos,
 		     LOG_CAP >> 20);
-	r->mark_len = n > 0 && (size_t)n < sizeof(r->mark) ? (size_t)n
-							   : sizeof(r->mark) - 1;
+	if (n < 0)
+		n = 0;
+	r->mark_len = (size_t)n < sizeof(r->mark) ? (size_t)n
+						  : sizeof(r->mark) - 1;
 	r->mark_at = off;
 	r->skew = at - off - r->mark_len;
 }
@@ -150,7 +152,9 @@ lablog_read(struct lab_log *lg, struct lab_log_reader *r, uint64_t off,
 			}
 			if (pos >= end)
 				break;
-			k = end - pos < size - n ? (size_t)(end - pos) : size - n;
+			k = size - n;
+			if (end - pos < k)
+				k = (size_t)(end - pos);
 			memcpy(buf + n, lg->buf + (pos - lg->dropped), k);
 		}
 		n += k;
