@@ -117,13 +117,14 @@ log_mark(const struct lab_log *lg, struct lab_log_reader *r, uint64_t off,
 		e = memchr(line, ']', end - at < 24 ? (size_t)(end - at) : 24);
 	if (e && e + 1 < lg->buf + lg->len && e[1] == ' ')
 		stamp = (int)(e + 2 - line);
-	n = snprintf(r->mark, sizeof(r->mark), "%.*slog: %" PRIu64 " bytes "
-		     "dropped (past the %u MiB cap)\n", stamp, line, at - pos,
-		     LOG_CAP >> 20);
+	n = snprintf(r->mark, sizeof(r->mark),
+		     "%.*slog: %" PRIu64 " bytes "
+		     "dropped (past the %u MiB cap)\n",
+		     stamp, line, at - pos, LOG_CAP >> 20);
 	if (n < 0)
 		n = 0;
-	r->mark_len = (size_t)n < sizeof(r->mark) ? (size_t)n
-						  : sizeof(r->mark) - 1;
+	r->mark_len =
+		(size_t)n < sizeof(r->mark) ? (size_t)n : sizeof(r->mark) - 1;
 	r->mark_at = off;
 	r->skew = at - off - r->mark_len;
 }

@@ -143,7 +143,8 @@ vmlabfs_forget_multi(fuse_req_t req, size_t count,
 }
 
 /* Nothing can be made here: EACCES in a directory that exists, ENOENT in
- * one that is gone (a shell's redirect to a dead process's ctl). */
+ * one that is gone (a shell's redirect to a dead process's ctl).  Also
+ * tells whether any node is still there (ENOENT when not). */
 static int
 no_create(fuse_ino_t parent)
 {
@@ -226,7 +227,7 @@ vmlabfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		files_setattr(req, ino, attr, to_set, fi);
 	else if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
 			   FUSE_SET_ATTR_GID))
-		fuse_reply_err(req, EPERM);
+		fuse_reply_err(req, no_create(ino) == ENOENT ? ENOENT : EPERM);
 	else
 		vmlabfs_getattr(req, ino, fi);
 }
