@@ -7,10 +7,20 @@
 A=$T/a
 B=$T/b
 mkdir "$A" "$B"
+# Waits (bounded) until no server holds the state directory.
+wait_servers() {
+	j=0
+	while ! flock -n "$T/state" true 2>/dev/null; do
+		j=$((j + 1))
+		[ "$j" -lt 200 ] || return 1
+		sleep 0.05
+	done
+}
 cleanup_race() {
 	rc=$?
 	fusermount3 -u "$A" 2>/dev/null || true
 	fusermount3 -u "$B" 2>/dev/null || true
+	wait_servers || true # before the directory is removed under them
 	(exit "$rc")
 	lab_cleanup
 }
@@ -43,10 +53,5 @@ while [ "$i" -lt "${RACE_ROUNDS:-40}" ]; do
 	expect_eq "$((ma + mb))" 1 "round $i: mounted labs"
 	fusermount3 -u "$A" 2>/dev/null || fusermount3 -u "$B"
 	# the winner's server is gone once its state directory is free
-	j=0
-	while ! flock -n "$T/state" true; do
-		j=$((j + 1))
-		[ "$j" -lt 200 ] || fail "round $i: the server did not end"
-		sleep 0.05
-	done
+	wait_servers || fail "round $i: the server did not end"
 done
