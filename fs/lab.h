@@ -102,6 +102,15 @@ struct node {
 	struct node *next_key, *next_ino;
 };
 
+/* One reader of the log (an open file): where its offsets meet the
+ * log's, and the marker it was shown where text had been dropped. */
+struct lab_log_reader {
+	uint64_t skew;		/* log offset = reader's offset + skew */
+	uint64_t mark_at;	/* the reader's offset of the marker */
+	size_t mark_len;	/* 0: no marker */
+	char mark[96];
+};
+
 /* The event log: every line ever logged, as one growing text. */
 struct lab_log {
 	pthread_mutex_t lock;
@@ -146,6 +155,7 @@ struct handle {
 	fuse_req_t req;		/* trace: the write being replayed */
 	uint64_t work;		/* trace: pages replayed since a yield */
 	struct vm_ctl_session ctl; /* ctl and PID/ctl */
+	struct lab_log_reader logr; /* log */
 };
 
 extern struct lab lab;
@@ -189,8 +199,15 @@ uint64_t node_ino_hint(struct lab *l, int type, int pid, uint64_t arg);
 int lablog_init(struct lab_log *lg);
 void lablog_fini(struct lab_log *lg);
 void lablog_append(struct lab_log *lg, const char *line);
-/* Copies up to size bytes from offset off; returns the count. */
-size_t lablog_read(struct lab_log *lg, uint64_t off, char *buf, size_t size);
+/*
+ * Copies up to size bytes of the log to buf as reader r sees it at its
+ * offset off; returns the count.  Where the text at off has been dropped
+ * (past the cap), the copy starts with a marker line saying how many
+ * bytes went, and the rest of the log follows it in r's offsets, so that
+ * a reader going on from where it stopped sees every byte at most once.
+ */
+size_t lablog_read(struct lab_log *lg, struct lab_log_reader *r, uint64_t off,
+		   char *buf, size_t size);
 uint64_t lablog_size(struct lab_log *lg);
 /* The machine's log sink: stamps lines with the simulated clock. */
 void lab_log_sink(void *ctx, int level, const char *line);

@@ -6,16 +6,25 @@
  * absolute and never move back: past LOG_CAP bytes the oldest half is
  * dropped and `dropped` remembers how many bytes went, so a reader (tail
  * -f) keeps its place and the size only grows.
+ *
+ * A reader that asks for dropped text (cat from 0, or a tail -f that fell
+ * behind) gets a marker line instead, "[stamp] log: N bytes dropped ...",
+ * and then the text that is kept.  Its offsets then run behind the log's
+ * by a skew of its own (struct lab_log_reader), so that going on from
+ * where it stopped it sees each byte once: the kernel moves a reader on
+ * by what it was given, not by where that came from.
  */
 #include <config.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lab.h"
+#include "vmlab/log.h"
 
 #define LOG_CAP (16u << 20)
 
@@ -71,19 +80,86 @@ lablog_append(struct lab_log *lg, const char *line)
 	pthread_mutex_unlock(&lg->lock);
 }
 
-size_t
-lablog_read(struct lab_log *lg, uint64_t off, char *buf, size_t size)
+/* Room for a marker line: a stamp, the text and a 20-digit count. */
+#define MARK_MAX sizeof(((struct lab_log_reader *)0)->mark)
+
+/*
+ * Where a reader whose text at log offset pos was dropped goes on: the
+ * first line that starts MARK_MAX bytes or more past pos, and not in the
+ * dropped part.  So its marker fits between, and the reader's offsets
+ * stay below the log's: never past the size (tail -f takes a size below
+ * its offset for a truncation, and starts again).
+ */
+static uint64_t
+resume_at(const struct lab_log *lg, uint64_t pos)
 {
-	size_t n = 0;
+	uint64_t at = pos + MARK_MAX, end = lg->dropped + lg->len;
+
+	if (at < lg->dropped)
+		at = lg->dropped;
+	while (at > lg->dropped && at < end &&
+	       lg->buf[at - 1 - lg->dropped] != '\n')
+		at++;
+	return at < end ? at : end;
+}
+
+/* Gives r, at its offset off (log offset pos, dropped), the marker line
+ * that stands for what it lost, stamped as the line after it. */
+static void
+log_mark(const struct lab_log *lg, struct lab_log_reader *r, uint64_t off,
+	 uint64_t pos)
+{
+	uint64_t at = resume_at(lg, pos), end = lg->dropped + lg->len;
+	const char *line = lg->buf + (at - lg->dropped), *e = NULL;
+	int stamp = 0, n;
+
+	if (at < end && *line == '[')
+		e = memchr(line, ']', end - at < 24 ? (size_t)(end - at) : 24);
+	if (e && e + 1 < lg->buf + lg->len && e[1] == ' ')
+		stamp = (int)(e + 2 - line);
+	n = snprintf(r->mark, sizeof(r->mark),
+		     "%.*slog: %" PRIu64 " bytes "
+		     "dropped (past the %u MiB cap)\n",
+		     stamp, line, at - pos, LOG_CAP >> 20);
+	if (n < 0)
+		n = 0;
+	r->mark_len =
+		(size_t)n < sizeof(r->mark) ? (size_t)n : sizeof(r->mark) - 1;
+	r->mark_at = off;
+	r->skew = at - off - r->mark_len;
+}
+
+size_t
+lablog_read(struct lab_log *lg, struct lab_log_reader *r, uint64_t off,
+	    char *buf, size_t size)
+{
+	size_t n = 0, k;
+	uint64_t pos, end;
 
 	pthread_mutex_lock(&lg->lock);
-	if (off < lg->dropped)
-		off = lg->dropped;
-	if (off < lg->dropped + lg->len) {
-		n = (size_t)(lg->dropped + lg->len - off);
-		if (n > size)
-			n = size;
-		memcpy(buf, lg->buf + (off - lg->dropped), n);
+	end = lg->dropped + lg->len;
+	while (n < size) {
+		if (r->mark_len && off >= r->mark_at &&
+		    off < r->mark_at + r->mark_len) {
+			k = (size_t)(r->mark_at + r->mark_len - off);
+			if (k > size - n)
+				k = size - n;
+			memcpy(buf + n, r->mark + (off - r->mark_at), k);
+		} else {
+			pos = off + r->skew;
+			if (pos < lg->dropped) {
+				log_mark(lg, r, off, pos);
+				continue;
+			}
+			if (pos >= end)
+				break;
+			k = size - n;
+			if (end - pos < k)
+				k = (size_t)(end - pos);
+			memcpy(buf + n, lg->buf + (pos - lg->dropped), k);
+		}
+		n += k;
+		off += k;
 	}
 	pthread_mutex_unlock(&lg->lock);
 	return n;
@@ -122,5 +198,6 @@ lab_logf(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	vm_log_clean(line);
 	lab_log_sink(&lab, VM_LOG_INFO, line);
 }

@@ -68,7 +68,7 @@ static const struct entry root_entries[] = {
 
 static const struct entry phys_entries[] = {
 	{ "mem", N_PHYS_MEM, S_IFREG | 0400 },
-	{ "frames", N_PHYS_FRAMES, S_IFREG | 0444 },
+	{ "frames", N_PHYS_FRAMES, S_IFREG | 0400 },
 	{ "buddyinfo", N_PHYS_BUDDYINFO, S_IFREG | 0444 },
 };
 
@@ -450,7 +450,7 @@ node_mode(int type)
 	case N_ROOT: case N_PID_DIR: case N_XLATE_DIR: case N_PT_DIR:
 		return DIR_MODE;
 	case N_CONFIG: return S_IFREG | 0644;
-	case N_SWAP_SLOT: return S_IFREG | 0444;
+	case N_SWAP_SLOT: return S_IFREG | 0400;
 	case N_PT_ENTRIES: case N_XLATE: return S_IFREG | 0444;
 	case N_PT_RAW: return S_IFREG | 0444;
 	}
@@ -663,7 +663,7 @@ tree_list(struct lab *l, const struct node *dir, add_fn *add, void *ctx)
 		for (uint64_t s = vm_pager_swap_next(l->m, 0); s;
 		     s = vm_pager_swap_next(l->m, s)) {
 			snprintf(name, sizeof(name), "%" PRIu64, s);
-			add(ctx, name, S_IFREG | 0444, N_SWAP_SLOT, 0, s);
+			add(ctx, name, S_IFREG | 0400, N_SWAP_SLOT, 0, s);
 		}
 		return 0;
 	case N_PID_DIR:

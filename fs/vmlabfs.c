@@ -27,6 +27,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
@@ -121,6 +123,28 @@ ctl_steps(fuse_req_t req, struct handle *h, ssize_t rc)
 
 /* ---- lookups and attributes ------------------------------------------- */
 
+/* -o default_permissions was given: the kernel checks each caller. */
+static bool kernel_checks;
+
+/*
+ * files/ holds the host files of the user who mounted, reached with that
+ * user's credentials, so the host's own checks do not see who asks.
+ * Another user (-o allow_other) is refused everything there (EACCES),
+ * unless the kernel checks the caller against the host files' modes
+ * (-o default_permissions); root is not refused.  Replies EACCES and
+ * returns true when refused.
+ */
+static bool
+files_denied(fuse_req_t req)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+
+	if (kernel_checks || c->uid == 0 || c->uid == getuid())
+		return false;
+	fuse_reply_err(req, EACCES);
+	return true;
+}
+
 static void
 vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -129,6 +153,8 @@ vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct child c;
 	int rc;
 
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent)) {
 		files_lookup(req, parent, name);
 		return;
@@ -146,7 +172,8 @@ vmlabfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = tree_getattr(&lab, c.type, c.pid, c.arg, &e.attr);
 	UNLOCK();
 	if (rc == 0 && c.type == N_FILES) {
-		files_lookup_root(req);
+		if (!files_denied(req))
+			files_lookup_root(req);
 		return;
 	}
 	if (rc) {
@@ -187,7 +214,8 @@ vmlabfs_forget_multi(fuse_req_t req, size_t count,
 }
 
 /* Nothing can be made here: EACCES in a directory that exists, ENOENT in
- * one that is gone (a shell's redirect to a dead process's ctl). */
+ * one that is gone (a shell's redirect to a dead process's ctl).  Also
+ * tells whether any node is still there (ENOENT when not). */
 static int
 no_create(fuse_ino_t parent)
 {
@@ -207,6 +235,8 @@ static void
 vmlabfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	       mode_t mode, struct fuse_file_info *fi)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_create(req, parent, name, mode, fi);
 	else
@@ -217,6 +247,8 @@ static void
 vmlabfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	      mode_t mode, dev_t rdev)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_mknod(req, parent, name, mode, rdev);
 	else
@@ -230,6 +262,8 @@ vmlabfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node n;
 	int rc;
 
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino)) {
 		files_getattr(req, ino);
 		return;
@@ -250,14 +284,21 @@ vmlabfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 /* Truncation is accepted and ignored: `echo cmd > ctl` opens with
- * O_TRUNC, and what a ctl file holds is not a length.  Under files/,
- * size, mode, owner and times are the real file's. */
+ * O_TRUNC, and what a ctl file holds is not a length; so are times
+ * (touch), as /proc ignores them.  Modes and owners are the tree's own:
+ * chmod and chown fail with EPERM, as they do on /proc/PID's files.
+ * Under files/, size, mode, owner and times are the real file's. */
 static void
 vmlabfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		struct fuse_file_info *fi)
 {
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino))
 		files_setattr(req, ino, attr, to_set, fi);
+	else if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+			   FUSE_SET_ATTR_GID))
+		fuse_reply_err(req, no_create(ino) == ENOENT ? ENOENT : EPERM);
 	else
 		vmlabfs_getattr(req, ino, fi);
 }
@@ -317,6 +358,8 @@ vmlabfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node n;
 	int rc;
 
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino)) {
 		files_opendir(req, ino, fi);
 		return;
@@ -427,9 +470,55 @@ handle_free(struct handle *h)
 	free(h);
 }
 
-/* Checks the open mode and makes the handle; renders text files. */
+/* Whether the caller of req is in group gid (its own or a supplementary
+ * one). */
+static bool
+caller_in_group(fuse_req_t req, const struct fuse_ctx *c, gid_t gid)
+{
+	gid_t list[64];
+	int n;
+
+	if (c->gid == gid)
+		return true;
+	n = fuse_req_getgroups(req, 64, list);
+	for (int i = 0; i < n && i < 64; i++)
+		if (list[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the caller of req may open a file of the tree shown as st for
+ * acc (O_RDONLY, O_WRONLY, O_RDWR), by the mode it shows, as the kernel
+ * would check it: the owner's bits, the group's or the others'; root
+ * (CAP_DAC_OVERRIDE) may always.  The kernel checks modes itself only
+ * with -o default_permissions; with -o allow_other and without it, this
+ * check is what keeps phys/mem, swap/N, PID/mem and the ctl files the
+ * owner's.
+ */
+static bool
+caller_may_open(fuse_req_t req, const struct stat *st, int acc)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	unsigned want = (acc != O_WRONLY ? 4u : 0) | (acc != O_RDONLY ? 2u : 0);
+	unsigned bits;
+
+	if (c->uid == 0)
+		return true;
+	if (c->uid == st->st_uid)
+		bits = (st->st_mode >> 6) & 7;
+	else if (caller_in_group(req, c, st->st_gid))
+		bits = (st->st_mode >> 3) & 7;
+	else
+		bits = st->st_mode & 7;
+	return (bits & want) == want;
+}
+
+/* Checks the open mode and the caller's right to it, and makes the
+ * handle; renders text files. */
 static int
-handle_open(const struct node *n, int flags, struct handle **out)
+handle_open(fuse_req_t req, const struct node *n, int flags,
+	    struct handle **out)
 {
 	int acc = flags & O_ACCMODE;
 	struct handle *h;
@@ -439,9 +528,12 @@ handle_open(const struct node *n, int flags, struct handle **out)
 	if ((acc != O_RDONLY && !writable(n->type)) ||
 	    (acc != O_WRONLY && !readable(n->type)))
 		return -EACCES;
-	if (n->type == N_CONFIG && acc != O_RDONLY &&
-	    tree_getattr(&lab, n->type, 0, n->arg, &st) == 0 &&
-	    !(st.st_mode & 0200))
+	rc = tree_getattr(&lab, n->type, n->pid, n->arg, &st);
+	if (rc)
+		return rc;
+	if (n->type == N_CONFIG && acc != O_RDONLY && !(st.st_mode & 0200))
+		return -EACCES;
+	if (!caller_may_open(req, &st, acc))
 		return -EACCES;
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -454,8 +546,7 @@ handle_open(const struct node *n, int flags, struct handle **out)
 	vm_ctl_session_init(&h->ctl, n->type == N_CTL ? VM_CTL_GLOBAL
 						      : VM_CTL_PROC, n->pid);
 	h->ctl.step = LAB_STEP_PAGES;
-	rc = tree_getattr(&lab, n->type, n->pid, n->arg, &st);
-	if (rc == 0 && tree_is_text(n->type) && acc != O_WRONLY) {
+	if (tree_is_text(n->type) && acc != O_WRONLY) {
 		struct sbuf sb;
 
 		sbuf_init(&sb);
@@ -485,6 +576,8 @@ vmlabfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node n;
 	int rc;
 
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino)) {
 		files_open(req, ino, fi);
 		return;
@@ -494,7 +587,7 @@ vmlabfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	LOCK();
-	rc = handle_open(&n, fi->flags, &h);
+	rc = handle_open(req, &n, fi->flags, &h);
 	UNLOCK();
 	if (rc) {
 		fuse_reply_err(req, -rc);
@@ -744,7 +837,8 @@ vmlabfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (h->type == N_LOG) {
 		char *buf = malloc(size ? size : 1);
-		size_t n = buf ? lablog_read(&lab.log, (uint64_t)off, buf, size)
+		size_t n = buf ? lablog_read(&lab.log, &h->logr,
+					     (uint64_t)off, buf, size)
 			       : 0;
 
 		if (buf)
@@ -849,34 +943,49 @@ trace_errno(struct handle *h, int rc)
 	return rc;
 }
 
+/* Sets PID/limit from its word; err says why not. */
 static int
-write_simple(struct handle *h, const char *buf, size_t size)
+set_limit(int pid, const char *word, char *err, size_t errlen)
 {
-	char text[64], err[256];
-	struct vm_proc *p;
+	struct vm_proc *p = tree_proc(&lab, pid);
 	uint64_t v;
 	int rc;
 
-	if (size >= sizeof(text))
-		return -EINVAL;
-	memcpy(text, buf, size);
-	text[size] = '\0';
-	if (h->type == N_CONFIG) {
-		rc = vm_knob_set(lab.m, (unsigned)h->arg, text, err,
-				 sizeof(err));
-		if (rc)
-			vm_log(&lab.m->log, VM_LOG_WARN, "config: %s", err);
-		return rc ? rc : (int)size;
-	}
-	/* PID/limit */
-	text[strcspn(text, " \t\r\n")] = '\0';
-	if (vm_parse_u64(text, &v)) {
-		vm_log(&lab.m->log, VM_LOG_WARN, "pid %d limit: bad number '%s'",
-		       h->pid, text);
+	if (vm_parse_u64(word, &v)) {
+		snprintf(err, errlen, "limit: bad number '%s'", word);
 		return -EINVAL;
 	}
-	p = tree_proc(&lab, h->pid);
 	rc = p ? vm_proc_set_limit(lab.m, p, v) : -ESRCH;
+	if (rc == -EINVAL)
+		snprintf(err, errlen, "limit: %s pages is more than the "
+			 "machine's %" PRIu64 " frames", word,
+			 lab.m->phys.nframes);
+	else if (rc)
+		snprintf(err, errlen, "limit: %s", strerror(-rc));
+	return rc;
+}
+
+/* A write to config/KNOB or PID/limit: one value, checked by the core
+ * (vm_setting_word); every refusal is logged. */
+static int
+write_simple(struct handle *h, const char *buf, size_t size)
+{
+	const struct vm_knob *k = vm_knob_at((unsigned)h->arg);
+	char word[VM_SETTING_MAX + 1], err[256];
+	bool knob = h->type == N_CONFIG;
+	int rc;
+
+	rc = vm_setting_word(!knob ? "limit" : k ? k->name : "config", buf,
+			     size, word, err, sizeof(err));
+	if (rc == 0 && knob)
+		rc = vm_knob_set(lab.m, (unsigned)h->arg, word, err,
+				 sizeof(err));
+	else if (rc == 0)
+		rc = set_limit(h->pid, word, err, sizeof(err));
+	if (rc && knob)
+		vm_log(&lab.m->log, VM_LOG_WARN, "config: %s", err);
+	else if (rc)
+		vm_log(&lab.m->log, VM_LOG_WARN, "pid %d %s", h->pid, err);
 	return rc ? rc : (int)size;
 }
 
@@ -940,6 +1049,8 @@ static void
 vmlabfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	      mode_t mode)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_mkdir(req, parent, name, mode);
 	else
@@ -949,6 +1060,8 @@ vmlabfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void
 vmlabfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_unlink(req, parent, name);
 	else
@@ -958,6 +1071,8 @@ vmlabfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void
 vmlabfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_rmdir(req, parent, name);
 	else
@@ -969,6 +1084,8 @@ static void
 vmlabfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	       fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
+	if ((files_ino(parent) || files_ino(newparent)) && files_denied(req))
+		return;
 	if (files_ino(parent) && files_ino(newparent))
 		files_rename(req, parent, name, newparent, newname, flags);
 	else if (files_ino(parent) || files_ino(newparent))
@@ -981,6 +1098,8 @@ static void
 vmlabfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		const char *name)
 {
+	if (files_ino(parent) && files_denied(req))
+		return;
 	if (files_ino(parent))
 		files_symlink(req, link, parent, name);
 	else
@@ -991,6 +1110,8 @@ static void
 vmlabfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	     const char *newname)
 {
+	if (files_ino(newparent) && files_denied(req))
+		return;
 	if (files_ino(newparent))
 		files_link(req, ino, newparent, newname);
 	else
@@ -1005,6 +1126,8 @@ vmlabfs_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct node n;
 	int rc;
 
+	if (files_ino(ino) && files_denied(req))
+		return;
 	if (files_ino(ino)) {
 		files_readlink(req, ino);
 		return;
@@ -1103,6 +1226,7 @@ struct options {
 };
 
 #define OPT(t, f) { t, offsetof(struct options, f), 1 }
+#define KEY_DEFAULT_PERMISSIONS 1
 static const struct fuse_opt vmlabfs_opts[] = {
 	OPT("frames=%s", frames), OPT("--frames=%s", frames),
 	OPT("mem=%s", mem), OPT("--mem=%s", mem),
@@ -1119,8 +1243,22 @@ static const struct fuse_opt vmlabfs_opts[] = {
 	OPT("seed=%s", seed), OPT("--seed=%s", seed),
 	OPT("files=%s", files), OPT("--files=%s", files),
 	OPT("nosymfollow", nosymfollow), OPT("--nosymfollow", nosymfollow),
+	FUSE_OPT_KEY("default_permissions", KEY_DEFAULT_PERMISSIONS),
 	FUSE_OPT_END
 };
+
+/* Notes default_permissions and passes it on to the mount; keeps every
+ * other argument for libfuse. */
+static int
+opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	(void)data;
+	(void)arg;
+	(void)outargs;
+	if (key == KEY_DEFAULT_PERMISSIONS)
+		kernel_checks = true;
+	return 1;
+}
 
 static void
 free_options(struct options *o)
@@ -1284,6 +1422,54 @@ lab_files(const struct options *o)
 	return rc ? -1 : 0;
 }
 
+/* A mount point whose vmlabfs died (kill -9) answers ENOTCONN until it
+ * is unmounted: say how, rather than only libfuse's strerror. */
+static int
+check_mountpoint(const char *mnt)
+{
+	struct stat st;
+
+	if (stat(mnt, &st) == 0 || errno != ENOTCONN)
+		return 0;
+	fprintf(stderr, "vmlabfs: %s: %s: the vmlabfs that served it is "
+		"gone; unmount it first with: fusermount3 -u %s\n", mnt,
+		strerror(ENOTCONN), mnt);
+	return -1;
+}
+
+/*
+ * Takes the state directory for this mount, when the machine has swap
+ * (the swap store is what cannot be shared): an flock on the directory
+ * itself, by a descriptor that crosses the fork of daemonizing and is
+ * held until the process ends.  The trial machine below is built and
+ * destroyed before that fork, and the real one after it, so without
+ * this two mounts started at once could both pass the trial, and the
+ * loser would fail in the background after its parent had exited 0.
+ * Prints why it could not.
+ */
+static int
+claim_state_dir(void)
+{
+	int fd;
+
+	if (!lab.cfg.swap_pages)
+		return 0;
+	mkdir(lab.state_dir, 0700);
+	fd = open(lab.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0; /* fd stays open: the lock lasts as long as we do */
+	if (errno == EWOULDBLOCK)
+		fprintf(stderr, "vmlabfs: state directory %s is taken by "
+			"another vmlabfs: choose another with -o state=DIR\n",
+			lab.state_dir);
+	else
+		fprintf(stderr, "vmlabfs: state directory %s: %s\n",
+			lab.state_dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 static const struct vm_log lab_vm_log = { .fn = lab_log_sink, .ctx = &lab };
 
 /* Builds the machine; prints why it could not. */
@@ -1292,12 +1478,15 @@ lab_start(void)
 {
 	int rc = vm_machine_create(&lab.cfg, &lab_vm_log, &lab.m);
 
+	if (rc == -EBUSY) {
+		fprintf(stderr, "vmlabfs: state directory %s is taken by "
+			"another vmlabfs: choose another with -o state=DIR\n",
+			lab.state_dir);
+		return -1;
+	}
 	if (rc) {
-		fprintf(stderr, "vmlabfs: cannot build the machine in %s: %s%s\n",
-			lab.state_dir, strerror(-rc),
-			rc == -EBUSY ? " (another vmlabfs uses this state "
-				       "directory: choose one with -o state=DIR)"
-				     : "");
+		fprintf(stderr, "vmlabfs: cannot build the machine in %s: %s\n",
+			lab.state_dir, strerror(-rc));
 		return -1;
 	}
 	return 0;
@@ -1313,7 +1502,7 @@ main(int argc, char *argv[])
 	struct fuse_session *se;
 	int ret = 1;
 
-	if (fuse_opt_parse(&args, &o, vmlabfs_opts, NULL) == -1 ||
+	if (fuse_opt_parse(&args, &o, vmlabfs_opts, opt_proc) == -1 ||
 	    fuse_parse_cmdline(&args, &opts) != 0)
 		return 1;
 	if (opts.show_help) {
@@ -1336,7 +1525,7 @@ main(int argc, char *argv[])
 			"       %s --help\n", argv[0], argv[0]);
 		goto out_args;
 	}
-	if (make_config(&o, &lab.cfg))
+	if (check_mountpoint(opts.mountpoint) || make_config(&o, &lab.cfg))
 		goto out_args;
 	lab.state_dir = o.state ? strdup(o.state) : default_state_dir();
 	if (!lab.state_dir)
@@ -1351,8 +1540,9 @@ main(int argc, char *argv[])
 	if (nodes_init(&lab))
 		goto out_args;
 	/* a trial run before the fork of daemonizing, so that a bad state
-	 * directory is reported here; LMDB must not cross a fork */
-	if (lab_start())
+	 * directory is reported here; LMDB must not cross a fork, the
+	 * directory's lock does */
+	if (claim_state_dir() || lab_start())
 		goto out_nodes;
 	vm_machine_destroy(lab.m);
 	lab.m = NULL;

@@ -35,6 +35,7 @@
 #include "vmlab/pagecache.h"
 #include "vmlab/parse.h"
 #include "vmlab/reclaim.h"
+#include "vmlab/swap.h"
 
 void
 vm_config_default(struct vm_config *c)
@@ -79,6 +80,8 @@ vm_config_check(const struct vm_config *c, const char **why)
 		bad = "unknown policy";
 	else if (c->aging_period == 0 || c->ws_tau == 0)
 		bad = "aging_period and ws_tau must be positive";
+	else if (c->swap_pages > VM_SWAP_SLOTS_MAX)
+		bad = "swap out of range (at most 8T, 2^31 pages)";
 	else if (c->swap_pages && !c->state_dir)
 		bad = "swap needs a state directory";
 	else if (c->swap_pages == 1)
@@ -217,6 +220,40 @@ knob_word(const char *text, char *word, size_t wlen)
 	if (n == 0 || n >= wlen || text[n + strspn(text + n, " \t\r\n")])
 		return -EINVAL;
 	memcpy(word, text, n);
+	word[n] = '\0';
+	return 0;
+}
+
+int
+vm_setting_word(const char *name, const char *buf, size_t len, char *word,
+		char *err, size_t errlen)
+{
+	const char *blanks = " \t\r\n\v\f", *w;
+	size_t lead, n;
+
+	if (memchr(buf, '\0', len)) {
+		snprintf(err, errlen, "%s: a NUL byte in the value", name);
+		return -EINVAL;
+	}
+	for (lead = 0; lead < len && strchr(blanks, buf[lead]); lead++)
+		;
+	w = buf + lead;
+	for (n = 0; lead + n < len && !strchr(blanks, w[n]); n++)
+		;
+	for (size_t i = lead + n; i < len; i++) {
+		if (!strchr(blanks, buf[i]))
+			n = 0; /* a second word */
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "%s: one value expected", name);
+		return -EINVAL;
+	}
+	if (n > VM_SETTING_MAX) {
+		snprintf(err, errlen, "%s: value longer than %d bytes", name,
+			 VM_SETTING_MAX);
+		return -EINVAL;
+	}
+	memcpy(word, w, n);
 	word[n] = '\0';
 	return 0;
 }

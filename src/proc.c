@@ -26,7 +26,9 @@
  * its counters and its name stay for status until it is reaped.
  *
  * pids are handed out in order and never reused within a machine's life,
- * so a script can predict them (last_pid).  ASIDs are 1..4095, reused
+ * so a script can predict them (last_pid).  After VM_PID_MAX there are
+ * no more: spawn and fork fail with EAGAIN, as Linux's do when every pid
+ * up to pid_max is taken.  ASIDs are 1..4095, reused
  * once their process has died (its entries were flushed then).
  *
  * A process's limit is a memory cgroup's memory.max: lowering it below
@@ -92,6 +94,10 @@ proc_new(struct vm_machine *m, const struct vm_proc *parent,
 	int rc = 0;
 
 	*out = NULL;
+	if (m->last_pid >= VM_PID_MAX) {
+		free(p);
+		return -EAGAIN;
+	}
 	if (!p)
 		return -ENOMEM;
 	vm_vmas_init(&p->vmas);
@@ -397,6 +403,8 @@ vm_proc_set_limit(struct vm_machine *m, struct vm_proc *p, uint64_t pages)
 {
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
+	if (pages > m->phys.nframes)
+		return -EINVAL;
 	p->limit = pages;
 	while (pages && p->charged > pages) {
 		int rc = vm_reclaim_one(m, p);

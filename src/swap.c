@@ -98,6 +98,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -857,6 +858,29 @@ fail_env:
 
 /* Allocates the slot table, bitmap, cluster arrays and buffer, and opens
  * the first cluster.  Returns 0 or -ENOMEM (swap_free_tables cleans up). */
+/*
+ * A zeroed table of n bytes that lasts as long as the store: address
+ * space taken without a promise of memory (MAP_NORESERVE), so that the
+ * host pays for the pages the slots in use touch.  An 8 TiB swap has a
+ * 32 GiB slot table, more than many hosts would promise at once, and
+ * which only a full swap ever touches.  NULL when it cannot be had.
+ */
+static void *
+swap_table_new(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+swap_table_free(void *p, size_t n)
+{
+	if (p)
+		munmap(p, n);
+}
+
 static int
 swap_tables(struct vm_swap *sw)
 {
@@ -864,8 +888,8 @@ swap_tables(struct vm_swap *sw)
 
 	sw->nwords = sw->nslots / 64 + 1;
 	sw->cl_cap = (uint32_t)((sw->nslots + sw->k - 1) / sw->k + 2);
-	sw->slot = calloc(sw->nslots + 1, sizeof(*sw->slot));
-	sw->map = calloc(sw->nwords, sizeof(*sw->map));
+	sw->slot = swap_table_new((sw->nslots + 1) * sizeof(*sw->slot));
+	sw->map = swap_table_new(sw->nwords * sizeof(*sw->map));
 	sw->cl = calloc(sw->cl_cap, sizeof(*sw->cl));
 	sw->rmap = calloc((size_t)sw->cl_cap * sw->k, sizeof(*sw->rmap));
 	sw->free_ids = calloc(sw->cl_cap, sizeof(*sw->free_ids));
@@ -893,8 +917,8 @@ swap_free_tables(struct vm_swap *sw)
 	free(sw->free_ids);
 	free(sw->rmap);
 	free(sw->cl);
-	free(sw->map);
-	free(sw->slot);
+	swap_table_free(sw->map, sw->nwords * sizeof(*sw->map));
+	swap_table_free(sw->slot, (sw->nslots + 1) * sizeof(*sw->slot));
 }
 
 int

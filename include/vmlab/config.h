@@ -69,6 +69,23 @@ int vm_knob_lookup(const char *name);
 int vm_knob_get(const struct vm_machine *m, unsigned i, char *buf,
 		size_t len);
 
+/* The longest value a setting takes, in bytes. */
+#define VM_SETTING_MAX 63
+
+/*
+ * Takes the value of a write to a setting (a knob, a process's limit):
+ * the len bytes at buf, which need no NUL, must hold exactly one word of
+ * 1..VM_SETTING_MAX bytes, blanks and line breaks around it allowed.
+ * Copies the word, NUL-terminated, into word (VM_SETTING_MAX + 1 bytes).
+ * Returns 0, or -EINVAL with err (errlen bytes, NUL-terminated when
+ * errlen > 0) a one-line reason that begins with name:
+ *   "policy: a NUL byte in the value"    any NUL byte ("lru\0junk")
+ *   "limit: one value expected"          no word, or two ("9 junk")
+ *   "seed: value longer than 63 bytes"
+ */
+int vm_setting_word(const char *name, const char *buf, size_t len,
+		    char *word, char *err, size_t errlen);
+
 /*
  * Sets knob i from text, a NUL-terminated word that blanks and a line
  * break may follow, and applies it at once (a policy switch, a new TLB,

@@ -5,7 +5,8 @@
  * OOM kill, a swap error, a bad ctl line) goes through vm_log(), which
  * formats it and hands it to the sink the front end installed.  With no sink
  * the line is dropped.  The sink is called with the machine lock held and
- * must not call back into the library.
+ * must not call back into the library.  A line reaches the sink without
+ * control bytes: each one is replaced by '?' (vm_log_clean).
  */
 #ifndef VMLAB_LOG_H
 #define VMLAB_LOG_H
@@ -33,5 +34,9 @@ void vm_log(const struct vm_log *log, int level, const char *fmt, ...)
 
 void vm_vlog(const struct vm_log *log, int level, const char *fmt,
 	     va_list ap);
+
+/* Replaces each control byte (0x00..0x1f, 0x7f) of the NUL-terminated
+ * line by '?', in place; other bytes (UTF-8 included) are kept. */
+void vm_log_clean(char *line);
 
 #endif /* VMLAB_LOG_H */

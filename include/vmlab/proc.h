@@ -18,6 +18,8 @@
 struct vm_machine;
 
 #define VM_COMM_LEN 16
+/* The last pid a machine hands out (pids are never reused: see proc.c). */
+#define VM_PID_MAX 0x7fffffff
 #define VM_STACK_TOP 0x7ffffffff000ull
 #define VM_STACK_SIZE (132ull * 1024)
 #define VM_MMAP_BASE 0x7f0000000000ull /* top-down mmap search starts here */
@@ -65,7 +67,8 @@ struct vm_proc {
  * Creates a process named comm (NULL: "proc"; longer names are cut to 15
  * bytes) with the next pid: a root table sharing the kernel half and an
  * empty [stack] region below VM_STACK_TOP.  Returns 0 with *out set,
- * -ENOMEM (no frame, or no ASID left with ASIDs on: -EAGAIN).
+ * -ENOMEM (no frame), -EAGAIN (no ASID left with ASIDs on, or the last
+ * pid, VM_PID_MAX, already handed out).
  */
 int vm_proc_spawn(struct vm_machine *m, const char *comm,
 		  struct vm_proc **out);
@@ -77,7 +80,7 @@ int vm_proc_spawn(struct vm_machine *m, const char *comm,
  * by slot.  Counts fork.  Returns 0 with *out the child; -ESRCH (parent
  * is a zombie), -ENOMEM (no frame for the child's tables; nothing of the
  * child is left, the parent's pages may stay write-protected), -EAGAIN
- * (no ASID left).
+ * (no ASID or no pid left).
  */
 int vm_proc_fork(struct vm_machine *m, struct vm_proc *parent,
 		 struct vm_proc **out);
@@ -110,8 +113,9 @@ void vm_proc_reap(struct vm_machine *m, struct vm_proc *p);
  * or swap full), p is OOM-killed: the log says "Memory cgroup out of
  * memory: Killed process ...", oom_kill is counted, p becomes a zombie
  * with signal 9, and 0 is returned.  Returns 0, -ESRCH for a zombie (no
- * change), or -EIO when swap failed (the limit is set, some pages may
- * have gone).
+ * change), -EINVAL for more pages than the machine has frames (no change:
+ * such a limit could never bind, and in bytes it can pass 2^64), or -EIO
+ * when swap failed (the limit is set, some pages may have gone).
  */
 int vm_proc_set_limit(struct vm_machine *m, struct vm_proc *p,
 		      uint64_t pages);

@@ -68,7 +68,8 @@ struct vm_swap_info {
  * above VM_SWAP_SLOTS_MAX, cluster above VM_SWAP_CLUSTER_MAX; -EBUSY if
  * another store holds DIR; -errno of mkdir/open; -ENOMEM; -EIO (or
  * -ENOSPC) if LMDB fails, logged to o->log.  On failure nothing is left
- * open.  Allocates about 16 bytes per slot.
+ * open.  Takes about 21 bytes of address space per slot; the host's
+ * memory pays only for the part that slots in use touch.
  */
 int vm_swap_open(const char *dir, const struct vm_swap_opts *o,
 		 struct vm_swap **out);

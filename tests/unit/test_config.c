@@ -10,6 +10,7 @@
 
 #include "lib.h"
 #include "vmlab/config.h"
+#include "vmlab/proc.h"
 
 Suite *suite_config(void);
 
@@ -261,6 +262,66 @@ START_TEST(test_config_knob_asid_exhausted)
 }
 END_TEST
 
+/* The value of a settings write: one word, no NUL byte, 63 bytes at most;
+ * blanks and line breaks around it are fine. */
+START_TEST(test_config_setting_word)
+{
+	char word[VM_SETTING_MAX + 1], err[256], big[VM_SETTING_MAX + 2];
+	struct {
+		const char *buf;
+		size_t len;
+		const char *word, *err;
+	} cases[] = {
+		{ "lru\n", 4, "lru", NULL },
+		{ " \t7 \r\n", 6, "7", NULL },
+		{ "lru\0garbage", 11, NULL, "policy: a NUL byte in the value" },
+		{ "7\0junk", 6, NULL, "policy: a NUL byte in the value" },
+		{ "7\n\0", 3, NULL, "policy: a NUL byte in the value" },
+		{ "9 junk words", 12, NULL, "policy: one value expected" },
+		{ "9\njunk\n", 7, NULL, "policy: one value expected" },
+		{ "", 0, NULL, "policy: one value expected" },
+		{ " \n", 2, NULL, "policy: one value expected" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = vm_setting_word("policy", cases[i].buf, cases[i].len,
+					 word, err, sizeof(err));
+
+		if (cases[i].word) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_str_eq(word, cases[i].word);
+		} else {
+			ck_assert_int_eq(rc, -EINVAL);
+			ck_assert_str_eq(err, cases[i].err);
+		}
+	}
+	memset(big, '1', sizeof(big));
+	ck_assert_int_eq(vm_setting_word("seed", big, VM_SETTING_MAX, word, err,
+					 sizeof(err)), 0);
+	ck_assert_uint_eq(strlen(word), VM_SETTING_MAX);
+	ck_assert_int_eq(vm_setting_word("seed", big, VM_SETTING_MAX + 1, word,
+					 err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "seed: value longer than 63 bytes");
+}
+END_TEST
+
+/* A process's limit above the machine's frames could never bind, and in
+ * bytes (stat's rsslim) it would wrap: refused, the old one kept. */
+START_TEST(test_config_limit_above_frames)
+{
+	struct vm_machine *m = t_machine(64);
+	struct vm_proc *p = t_spawn(m);
+
+	ck_assert_int_eq(vm_proc_set_limit(m, p, m->phys.nframes), 0);
+	ck_assert_uint_eq(p->limit, m->phys.nframes);
+	ck_assert_int_eq(vm_proc_set_limit(m, p, m->phys.nframes + 1),
+			 -EINVAL);
+	ck_assert_int_eq(vm_proc_set_limit(m, p, UINT64_C(1) << 52), -EINVAL);
+	ck_assert_uint_eq(p->limit, m->phys.nframes);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 Suite *
 suite_config(void)
 {
@@ -276,6 +337,8 @@ suite_config(void)
 	tcase_add_test(limits, test_config_knob_asid_exhausted);
 	tcase_add_test(errors, test_config_check);
 	tcase_add_test(errors, test_config_knob_errors);
+	tcase_add_test(errors, test_config_setting_word);
+	tcase_add_test(errors, test_config_limit_above_frames);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	suite_add_tcase(s, errors);

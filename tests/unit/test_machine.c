@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "lib.h"
+#include "vmlab/log.h"
+#include "vmlab/session.h"
 
 #define RW (VM_PROT_READ | VM_PROT_WRITE)
 
@@ -249,6 +251,47 @@ START_TEST(test_machine_out_of_frames)
 }
 END_TEST
 
+/* A line that quotes what a user wrote carries no control byte: ESC and
+ * BEL would reach a terminal that shows the log (tail -f). */
+START_TEST(test_machine_log_no_control_bytes)
+{
+	struct vm_machine *m = t_machine(64);
+	struct vm_ctl_session s;
+	const char *line = "x\033]0;pwned\007\n";
+
+	vm_ctl_session_init(&s, VM_CTL_GLOBAL, 0);
+	ck_assert_int_eq(vm_ctl_session_write(m, &s, line, strlen(line)),
+			 -EINVAL);
+	ck_assert_str_eq(t_log_last, "ctl: line 1 'x?]0;pwned?': unknown "
+				     "command 'x?]0;pwned?'");
+	vm_log(&m->log, VM_LOG_INFO, "tab\there, del\177, \303\251 kept");
+	ck_assert_str_eq(t_log_last, "tab?here, del?, \303\251 kept");
+	vm_ctl_session_fini(&s);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+/* pids never wrap into negative numbers: past the last one, spawn and
+ * fork fail with EAGAIN and change nothing. */
+START_TEST(test_machine_pid_max)
+{
+	struct vm_machine *m = t_machine(64);
+	struct vm_proc *p, *c;
+
+	m->last_pid = VM_PID_MAX - 1;
+	ck_assert_int_eq(vm_proc_spawn(m, NULL, &p), 0);
+	ck_assert_int_eq(p->pid, VM_PID_MAX);
+	ck_assert_int_eq(vm_proc_spawn(m, NULL, &c), -EAGAIN);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(vm_proc_fork(m, p, &c), -EAGAIN);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(m->last_pid, VM_PID_MAX);
+	ck_assert_ptr_eq(vm_machine_proc(m, VM_PID_MAX), p);
+	ck_assert_ptr_null(m->procs->next);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 Suite *
 suite_machine(void)
 {
@@ -264,7 +307,9 @@ suite_machine(void)
 	tcase_add_test(core, test_machine_clear_refs);
 	tcase_add_test(limits, test_machine_asid_exhaustion);
 	tcase_add_test(limits, test_machine_out_of_frames);
+	tcase_add_test(limits, test_machine_pid_max);
 	tcase_add_test(errors, test_machine_mmap_bad_args);
+	tcase_add_test(errors, test_machine_log_no_control_bytes);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	suite_add_tcase(s, errors);
