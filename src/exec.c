@@ -9,7 +9,7 @@
  *   reset                every process reaped, counters and clock zeroed
  *   hibernate            -EOPNOTSUPP
  *   mmap                 anonymous or file= (a path under files/);
- *                        huge= -EOPNOTSUPP
+ *                        huge= for private anonymous memory (huge.h)
  *   munmap mprotect      as mm.h
  *   msync                writes the range's dirty file pages back; the
  *                        range must be mapped (-ENOMEM, as msync(2))
@@ -127,9 +127,16 @@ exec_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_ctl_cmd *c,
 				 .prot = c->prot, .offset = c->offset };
 	int rc;
 
-	if (c->huge)
-		return fail(err, errlen, -EOPNOTSUPP,
-			    "mmap: %s pages are not supported yet", "huge");
+	if (c->huge == VM_LEVEL_SIZE(1))
+		r.vma_flags |= VM_VMA_HUGE_2M;
+	else if (c->huge == VM_LEVEL_SIZE(2))
+		r.vma_flags |= VM_VMA_HUGE_1G;
+	else if (c->huge)
+		return fail(err, errlen, -EINVAL, "mmap: %s",
+			    "huge pages are 2M or 1G");
+	if (c->huge && (c->flags & (VM_CTL_MAP_SHARED | VM_CTL_MAP_FILE)))
+		return fail(err, errlen, -EINVAL, "mmap: %s",
+			    "huge pages are for private anonymous memory");
 	if (!(c->flags & VM_CTL_MAP_AUTO))
 		r.flags |= VM_MAP_FIXED;
 	if (c->flags & VM_CTL_MAP_SHARED)

@@ -29,6 +29,22 @@
  *                                      raised the region's rights: the
  *                                      PTE takes them (never RW while COW)
  *
+ * In a huge= region (huge.h) a fault first looks at the entry of the
+ * page's level (1: 2 MiB, 2: 1 GiB):
+ *
+ *          empty, the aligned page inside the region
+ *                                   -> a zeroed huge page, one PS leaf
+ *                                      (thp_fault_alloc); no free block:
+ *                                      2 MiB falls back to 4 KiB pages
+ *                                      (thp_fault_fallback), 1 GiB fails
+ *                                      with -ENOMEM (hugetlbfs's SIGBUS)
+ *          a PS leaf, COW, write    -> the last mapper gets write access
+ *                                      back (cow_reuse); else a 2 MiB
+ *                                      page is split and its 4 KiB page
+ *                                      copied, a 1 GiB page copied whole
+ *          a PS leaf, allowed       -> takes the region's rights
+ *          a table                  -> the 4 KiB cases below
+ *
  * A file frame is never written through a private mapping: its PTE there
  * always has COW set, so mprotect cannot give it RW.
  *
@@ -45,6 +61,7 @@
 
 #include "vmlab/fault.h"
 #include "vmlab/frame.h"
+#include "vmlab/huge.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
 #include "vmlab/pagecache.h"
@@ -288,6 +305,115 @@ fault_present(struct fault_ctx *c)
 	return 0;
 }
 
+/* A zeroed huge page of 2^(9 * level) frames for the faulting region,
+ * mapped whole.  -EAGAIN where 4 KiB pages must do instead. */
+static int
+huge_zero(struct fault_ctx *c, int level)
+{
+	struct vm_machine *m = c->m;
+	uint64_t size = VM_LEVEL_SIZE(level), va = c->fi->va & ~(size - 1);
+	unsigned order = 9 * (unsigned)level;
+	int64_t head;
+	int rc;
+
+	if (va < c->vma->start || va + size > c->vma->end)
+		return -EAGAIN; /* the region no longer holds the whole page */
+	head = vm_frame_alloc_huge(m, c->p, order);
+	if (head < 0 && level == VM_HUGE_1G_LEVEL)
+		return -ENOMEM;
+	if (head < 0) {
+		vm_count(m, c->p, VM_STAT_thp_fault_fallback, 1);
+		return -EAGAIN;
+	}
+	rc = vm_rmap_add(&m->phys, (uint64_t)head, c->p, va);
+	if (rc) {
+		vm_huge_free(m, (uint64_t)head);
+		return rc;
+	}
+	vm_pt_set(m, &c->w, level, fault_pte(c->vma, (uint64_t)head) |
+					   VM_PTE_PS);
+	c->p->rss_anon += UINT64_C(1) << order;
+	if (level == VM_HUGE_2M_LEVEL) {
+		vm_reclaim_add(m, (uint64_t)head); /* 1 GiB: never reclaimed */
+		vm_count(m, c->p, VM_STAT_thp_fault_alloc, 1);
+	}
+	vm_count(m, c->p, VM_STAT_pgfault, 1);
+	vm_clock_sys(m, m->cfg.cost_minor_fault);
+	return 0;
+}
+
+/* A write to a 1 GiB page forked into another process: a copy of the
+ * whole page, as hugetlbfs copies a private huge page. */
+static int
+huge_copy(struct fault_ctx *c, int level, uint64_t src)
+{
+	struct vm_machine *m = c->m;
+	uint64_t size = VM_LEVEL_SIZE(level), va = c->fi->va & ~(size - 1);
+	int64_t head;
+
+	vm_frame_pin(m, src);
+	head = vm_frame_alloc_huge(m, c->p, 9 * (unsigned)level);
+	if (head < 0 || vm_rmap_add(&m->phys, (uint64_t)head, c->p, va)) {
+		if (head >= 0)
+			vm_huge_free(m, (uint64_t)head);
+		vm_frame_unpin(m, src);
+		return -ENOMEM;
+	}
+	memcpy(vm_phys_ptr(&m->phys, (uint64_t)head),
+	       vm_phys_ptr(&m->phys, src), size);
+	vm_rmap_del(&m->phys, src, c->p, va);
+	vm_pt_set(m, &c->w, level, fault_pte(c->vma, (uint64_t)head) |
+					   VM_PTE_PS | VM_PTE_D);
+	vm_tlb_shootdown(m, c->p, va);
+	vm_count(m, c->p, VM_STAT_cow_break, 1);
+	vm_frame_unpin(m, src);
+	if (!vm_frame_mapcount(&m->phys, src))
+		vm_huge_free(m, src);
+	return 0;
+}
+
+/* A fault in a huge= region, at the level of its pages.  -EAGAIN where
+ * the 4 KiB cases take over. */
+static int
+fault_huge(struct fault_ctx *c, int level)
+{
+	struct vm_machine *m = c->m;
+	vm_pte_t e, *leaf;
+	uint64_t head;
+	int rc;
+
+	rc = vm_pt_walk(m, c->p, c->fi->va, level, VM_WALK_ALLOC, &c->w);
+	if (rc)
+		return rc;
+	leaf = c->w.pte[level];
+	e = *leaf;
+	if (e == 0)
+		return huge_zero(c, level);
+	if (!(e & VM_PTE_PS))
+		return -EAGAIN; /* split before, or 4 KiB pages from the start */
+	head = VM_PTE2PFN(e);
+	if (!(c->fi->access & VM_ACC_W) || !(e & VM_PTE_COW)) {
+		vm_pte_t keep = e & (VM_PTE_A | VM_PTE_D | VM_PTE_COW);
+		vm_pte_t val = fault_pte(c->vma, head) | VM_PTE_PS | keep;
+
+		if (val & VM_PTE_COW)
+			val &= ~VM_PTE_RW;
+		vm_pt_set(m, &c->w, level, val);
+		vm_tlb_shootdown(m, c->p, c->fi->va);
+		return 0;
+	}
+	if (vm_frame_mapcount(&m->phys, head) == 1) {
+		vm_pt_set(m, &c->w, level, (e | VM_PTE_RW) & ~VM_PTE_COW);
+		vm_tlb_shootdown(m, c->p, c->fi->va);
+		vm_count(m, c->p, VM_STAT_cow_reuse, 1);
+		return 0;
+	}
+	if (level == VM_HUGE_1G_LEVEL)
+		return huge_copy(c, level, head);
+	rc = vm_huge_split_page(m, head);
+	return rc ? rc : -EAGAIN;
+}
+
 int
 vm_fault(struct vm_machine *m, struct vm_proc *p,
 	 const struct vm_fault_info *fi)
@@ -299,6 +425,13 @@ vm_fault(struct vm_machine *m, struct vm_proc *p,
 	rc = fault_check(&c);
 	if (rc)
 		return rc;
+	if (vm_vma_huge_level(c.vma)) {
+		rc = fault_huge(&c, vm_vma_huge_level(c.vma));
+		if (rc != -EAGAIN)
+			return rc;
+		if (p->state == VM_PROC_ZOMBIE)
+			return -ENOMEM; /* the split's tables cost its life */
+	}
 	rc = vm_pt_walk(m, p, fi->va, 0, VM_WALK_ALLOC, &c.w);
 	if (rc)
 		return rc;

@@ -92,6 +92,30 @@ vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner)
 	return pfn;
 }
 
+int64_t
+vm_frame_alloc_huge(struct vm_machine *m, struct vm_proc *owner,
+		    unsigned order)
+{
+	uint64_t n = UINT64_C(1) << order;
+	int64_t head;
+
+	if ((owner && owner->limit && owner->charged + n > owner->limit) ||
+	    (m->cfg.user_limit && m->user_pages + n > m->cfg.user_limit))
+		return -ENOMEM;
+	head = vm_phys_alloc_order(&m->phys, VM_FRAME_ANON, order);
+	if (head < 0)
+		return head;
+	vm_count(m, NULL, VM_STAT_pgalloc_normal, n);
+	for (uint64_t i = 0; i < n; i++)
+		vm_phys_frame(&m->phys, (uint64_t)head + i)->owner = owner;
+	m->user_pages += n;
+	if (owner)
+		owner->charged += n;
+	vm_phys_frame(&m->phys, (uint64_t)head)->flags |= VM_FF_COMPOUND;
+	vm_phys_frame(&m->phys, (uint64_t)head)->nent = (uint16_t)order;
+	return head;
+}
+
 void
 vm_frame_free(struct vm_machine *m, uint64_t pfn)
 {

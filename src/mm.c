@@ -21,6 +21,7 @@
 #include "vmlab/fault.h"
 #include "vmlab/log.h"
 #include "vmlab/machine.h"
+#include "vmlab/huge.h"
 #include "vmlab/mm.h"
 #include "vmlab/mmu.h"
 #include "vmlab/proc.h"
@@ -88,6 +89,15 @@ zap_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
 
 	z->n++;
 	vm_pt_store(m, tbl, pte, 0);
+	if ((old & VM_PTE_P) && level > 0) { /* a whole huge page */
+		if (z->flush)
+			vm_tlb_shootdown(m, z->p, va);
+		vm_rmap_del(&m->phys, pfn, z->p, va);
+		z->p->rss_anon -= UINT64_C(1) << (9 * level);
+		if (!vm_frame_mapcount(&m->phys, pfn) && !f->pin)
+			vm_huge_free(m, pfn);
+		return 0;
+	}
 	if (!(old & VM_PTE_P)) {
 		z->p->swapents--;
 		vm_pager_drop_slot(m, VM_SWP_SLOT(old));
@@ -136,8 +146,8 @@ mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 		int rc;
 
 		if (vm_pt_walk(m, p, va, 0, 0, &w) == 0 &&
-		    (*w.pte[0] & VM_PTE_P))
-			continue;
+		    (*w.pte[w.level] & VM_PTE_P))
+			continue; /* present, a huge leaf's page included */
 		fi.va = va;
 		rc = vm_fault(m, p, &fi);
 		if (rc == -ENXIO)
@@ -186,6 +196,26 @@ vm_mm_populate(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 	return 0;
 }
 
+/*
+ * Readies [start, end) of p for a change: a cut through a 1 GiB region
+ * off its page boundaries is refused (EINVAL, as hugetlbfs), the 2 MiB
+ * pages it cuts are split.  0 or -errno.
+ */
+static int
+mm_huge_edges(struct vm_machine *m, struct vm_proc *p, uint64_t start,
+	      uint64_t end)
+{
+	uint64_t g = VM_LEVEL_SIZE(VM_HUGE_1G_LEVEL) - 1;
+
+	for (const struct vm_vma *a = vm_vma_next(&p->vmas, start);
+	     a && a->start < end; a = vm_vma_next(&p->vmas, a->end))
+		if ((a->flags & VM_VMA_HUGE_1G) &&
+		    ((start > a->start && (start & g)) ||
+		     (end < a->end && (end & g))))
+			return -EINVAL;
+	return vm_huge_split_edges(m, p, start, end);
+}
+
 int
 vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 	uint64_t *out)
@@ -193,6 +223,7 @@ vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 	struct vm_vma a = { .prot = r->prot, .flags = VM_VMA_ANON };
 	uint64_t len = r->len;
 	bool fixed = r->flags & (VM_MAP_FIXED | VM_MAP_FIXED_NOREPLACE);
+	uint64_t hsize = 0;
 	int64_t at;
 	int rc;
 
@@ -211,14 +242,29 @@ vm_mmap(struct vm_machine *m, struct vm_proc *p, const struct vm_mmap_req *r,
 		return rc;
 	if (fixed && r->addr < VM_MMAP_MIN)
 		return -EINVAL;
+	if (r->vma_flags & (VM_VMA_HUGE_2M | VM_VMA_HUGE_1G)) {
+		/* anonymous private memory only, aligned to its page size */
+		hsize = VM_LEVEL_SIZE((r->vma_flags & VM_VMA_HUGE_1G)
+					      ? VM_HUGE_1G_LEVEL
+					      : VM_HUGE_2M_LEVEL);
+		if (r->file || (r->flags & VM_MAP_SHARED) ||
+		    ((r->vma_flags & VM_VMA_HUGE_2M) &&
+		     (r->vma_flags & VM_VMA_HUGE_1G)) ||
+		    (fixed && (r->addr & (hsize - 1))) ||
+		    (len & (hsize - 1)))
+			return -EINVAL;
+	}
 	if ((r->flags & VM_MAP_FIXED_NOREPLACE) &&
 	    vm_vma_next(&p->vmas, r->addr) &&
 	    vm_vma_next(&p->vmas, r->addr)->start < r->addr + len)
 		return -EEXIST;
 	at = fixed ? (int64_t)r->addr
-		   : vm_vma_gap(&p->vmas, len, VM_MMAP_MIN, VM_MMAP_BASE);
+		   : vm_vma_gap(&p->vmas, len + (hsize ? hsize : 0),
+				VM_MMAP_MIN, VM_MMAP_BASE);
 	if (at < 0)
 		return -ENOMEM;
+	if (!fixed && hsize) /* an aligned start inside the larger gap */
+		at = (int64_t)(((uint64_t)at + hsize - 1) & ~(hsize - 1));
 	if (fixed) {
 		rc = vm_munmap(m, p, r->addr, len);
 		if (rc)
@@ -262,6 +308,9 @@ vm_munmap(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 		return -ESRCH;
 	if (vm_mm_range(m, addr, &len))
 		return -EINVAL;
+	rc = mm_huge_edges(m, p, addr, addr + len);
+	if (rc)
+		return rc;
 	rc = vm_vma_remove(&p->vmas, addr, addr + len);
 	if (rc)
 		return rc;
@@ -320,6 +369,9 @@ vm_mprotect(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 		return -EINVAL;
 	if ((prot & VM_PROT_WRITE) && !mm_may_write(p, addr, addr + len))
 		return -EACCES;
+	rc = mm_huge_edges(m, p, addr, addr + len);
+	if (rc)
+		return rc;
 	rc = vm_vma_protect(&p->vmas, addr, addr + len, prot);
 	if (rc)
 		return rc;
@@ -350,6 +402,7 @@ vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 	   uint64_t len, int advice)
 {
 	struct pageout_ctx c = { .m = m };
+	int rc;
 
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
@@ -357,12 +410,22 @@ vm_madvise(struct vm_machine *m, struct vm_proc *p, uint64_t addr,
 		return -EINVAL;
 	switch (advice) {
 	case VM_ADV_DONTNEED:
+		rc = mm_huge_edges(m, p, addr, addr + len);
+		if (rc)
+			return rc;
 		vm_mm_zap(m, p, addr, addr + len, false, true);
 		return 0;
 	case VM_ADV_WILLNEED:
 		return vm_mm_populate(m, p, addr, addr + len,
 				      VM_POPULATE_WILLNEED);
 	case VM_ADV_PAGEOUT:
+		/* huge pages go out as 4 KiB ones, split first (1 GiB pages
+		 * are never reclaimed, as hugetlbfs's) */
+		rc = mm_huge_edges(m, p, addr, addr + len);
+		if (!rc)
+			rc = vm_huge_split_range(m, p, addr, addr + len);
+		if (rc)
+			return rc;
 		vm_pt_range(m, p, addr, addr + len, 0, pageout_one, &c);
 		return c.rc;
 	default:

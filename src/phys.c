@@ -270,6 +270,7 @@ rmap_grow(struct vm_phys *ph)
 	for (uint32_t i = cap - 1; i >= ph->rmap_cap && i > 0; i--) {
 		r[i].next = ph->rmap_free;
 		ph->rmap_free = i;
+		ph->rmap_nfree++;
 	}
 	ph->rmap = r;
 	ph->rmap_cap = cap;
@@ -303,6 +304,15 @@ rmap_maps(const struct vm_phys *ph, const struct vm_proc *q, uint64_t va,
 }
 
 int
+vm_rmap_reserve(struct vm_phys *ph, uint64_t n)
+{
+	while (ph->rmap_nfree < n)
+		if (ph->rmap_cap >= UINT32_MAX / 2 || rmap_grow(ph))
+			return -ENOMEM;
+	return 0;
+}
+
+int
 vm_rmap_add(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
 {
 	struct vm_frame *f = &ph->frames[pfn];
@@ -316,6 +326,7 @@ vm_rmap_add(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
 			return -ENOMEM;
 		i = ph->rmap_free;
 		ph->rmap_free = ph->rmap[i].next;
+		ph->rmap_nfree--;
 		ph->rmap[i].va = va;
 		ph->rmap[i].who = p->family;
 		ph->rmap[i].next = f->rmap;
@@ -346,6 +357,7 @@ vm_rmap_del(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
 			r->next = ph->rmap_free;
 			r->who = 0;
 			ph->rmap_free = i;
+			ph->rmap_nfree++;
 			return 0;
 		}
 		link = &r->next;

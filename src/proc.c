@@ -213,6 +213,32 @@ fork_table(struct fork_ctx *c, uint64_t ptbl, uint64_t ctbl, uint64_t va)
 	return 0;
 }
 
+/* The parent's huge leaf *pe at level l (mapping at) into the child: the
+ * same page, COW in both (huge= regions are private), one more mapping
+ * of its head; the child's tables are made down to level l. */
+static int
+fork_huge(struct fork_ctx *c, vm_pte_t *pe, int l, uint64_t at)
+{
+	struct vm_machine *m = c->m;
+	uint64_t head = VM_PTE2PFN(*pe);
+	struct vm_walk w;
+	int rc;
+
+	vm_frame_pin(m, head); /* the child's tables may make room */
+	rc = vm_pt_walk(m, c->child, at, l, VM_WALK_ALLOC, &w);
+	vm_frame_unpin(m, head);
+	if (rc == 0 && c->parent->state == VM_PROC_ZOMBIE)
+		rc = -ENOMEM;
+	if (rc)
+		return rc;
+	if (*pe & VM_PTE_RW)
+		c->downgraded = true;
+	*pe = (*pe & ~VM_PTE_RW) | VM_PTE_COW;
+	vm_pt_set(m, &w, l, *pe & ~VM_PTE_A);
+	m->phys.mapcount[head]++; /* the family's entry covers it */
+	return 0;
+}
+
 /* Copies the parent's subtree under table tbl (level l, mapping va
  * upwards) into the child, leaf tables by fork_table. */
 static int
@@ -231,8 +257,12 @@ fork_level(struct fork_ctx *c, uint64_t tbl, int l, uint64_t va)
 
 		if (!(e & VM_PTE_P))
 			continue;
-		if (e & VM_PTE_PS)
-			return -EOPNOTSUPP; /* huge leaves come with huge pages */
+		if (e & VM_PTE_PS) {
+			rc = fork_huge(c, &vm_pt_table(m, tbl)[i], l, at);
+			if (rc)
+				return rc;
+			continue;
+		}
 		if (l > 1) {
 			rc = fork_level(c, VM_PTE2PFN(e), l - 1, at);
 		} else {

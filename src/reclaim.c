@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "reclaim.h"
+#include "vmlab/huge.h"
 #include "vmlab/mm.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
@@ -253,6 +254,12 @@ evict(struct vm_machine *m, uint64_t pfn)
 		return -EINVAL;
 	if (f->pin)
 		return -EBUSY;
+	if (f->flags & VM_FF_COMPOUND) {
+		/* a huge page goes out as 512 pages, split first (counted) */
+		rc = vm_huge_split_page(m, pfn);
+		if (rc)
+			return rc;
+	}
 	/* zeros are each mapper's own: a page forked into a shared region
 	 * would be one page no more, so one mapped twice keeps a slot */
 	if (!file && !f->obj && vm_frame_mapcount(&m->phys, pfn) > 1)

@@ -34,6 +34,16 @@ struct vm_proc;
 int64_t vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner);
 
 /*
+ * Takes an aligned block of 2^order zeroed anonymous frames for a huge
+ * page of owner, its head marked VM_FF_COMPOUND, each frame charged as
+ * vm_frame_alloc charges one.  Never reclaims (the lab does not compact):
+ * returns the head's PFN, or -ENOMEM when no free block is that large or
+ * a limit would be passed.
+ */
+int64_t vm_frame_alloc_huge(struct vm_machine *m, struct vm_proc *owner,
+			    unsigned order);
+
+/*
  * Frees a frame that nothing maps: off the policy's lists, out of the
  * pager's index (a swap slot loses the cache's reference), uncharged.
  */

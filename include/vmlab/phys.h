@@ -67,6 +67,8 @@ enum vm_frame_flags {
 				     pages with no PTE: page cache) */
 	VM_FF_REFERENCED = 1 << 5, /* software referenced bit */
 	VM_FF_BUDDY = 1 << 6,	  /* free: the first frame of a listed block */
+	VM_FF_COMPOUND = 1 << 7,  /* the head of a whole huge page; its order
+				     in nent */
 };
 
 struct vm_proc;
@@ -115,6 +117,7 @@ struct vm_phys {
 	struct vm_rmap *rmap; /* pool; entry 0 unused */
 	uint32_t rmap_cap;
 	uint32_t rmap_free; /* free chain in the pool, 0 = none */
+	uint32_t rmap_nfree; /* entries on the free chain */
 	uint32_t *mapcount; /* by PFN: PTEs that map the data frame */
 	unsigned levels;    /* paging levels, for the rmap's lookups */
 	struct vm_proc **family; /* by number: its first member; [0] unused,
@@ -201,6 +204,10 @@ vm_rmap_family(const struct vm_phys *ph, const struct vm_rmap *r)
 {
 	return ph->family[r->who];
 }
+
+/* Grows the rmap pool until n entries are free, so that the next n
+ * vm_rmap_add calls cannot fail.  0 or -ENOMEM. */
+int vm_rmap_reserve(struct vm_phys *ph, uint64_t n);
 
 /*
  * Counts a new mapping of data frame pfn by p at va (whose PTE the

@@ -32,6 +32,10 @@
 	X(pt_free)       /* page-table pages freed */                         \
 	X(cow_break)     /* writes to a COW page that copied it */            \
 	X(cow_reuse)     /* ... that found it unshared: write access back */  \
+	X(thp_fault_alloc) /* 2 MiB pages mapped whole by a fault */        \
+	X(thp_fault_fallback) /* ... that found no free 2 MiB block */      \
+	X(thp_split_pmd) /* huge entries split into a table of 4 KiB ones */ \
+	X(thp_split_page) /* huge pages split into 512 pages */            \
 	X(pgpgin)        /* KiB read from files and swap, as Linux counts */  \
 	X(pgpgout)       /* KiB written to files and swap */                  \
 	X(pswpin)        /* pages read from swap */                           \

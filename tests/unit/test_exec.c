@@ -101,8 +101,14 @@ START_TEST(test_exec_errors)
 	/* a machine without a files/ directory has no file to map */
 	ck_assert_int_eq(run(m, p, "mmap 0x400000 4K rw- file=x", &res),
 			 -ENOENT);
-	ck_assert_int_eq(run(m, p, "mmap 0x400000 4M rw- huge=2M", &res),
-			 -EOPNOTSUPP);
+	/* huge pages: aligned, private and anonymous */
+	ck_assert_int_eq(run(m, p, "mmap 0x500000 4M rw- huge=2M", &res),
+			 -EINVAL);
+	ck_assert_int_eq(run(m, p, "mmap 0x400000 3M rw- huge=2M", &res),
+			 -EINVAL);
+	ck_assert_int_eq(run(m, p, "mmap 0x400000 4M rw- shared huge=2M",
+			     &res),
+			 -EINVAL);
 	ck_assert_int_eq(run(m, p, "exec x", &res), -ENOENT);
 	ck_assert_int_eq(run(m, NULL, "hibernate", &res), -EOPNOTSUPP);
 	ck_assert_int_eq(run(m, p, "munmap 0x400000 0", &res), -EINVAL);
