@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib.h"
@@ -307,6 +308,272 @@ START_TEST(test_huge_1g)
 }
 END_TEST
 
+
+/* ---- a random run against a shadow of each page's first word -------- */
+
+#define S_PROCS 4
+#define S_SLOTS 3 /* 2 MiB regions at BASE + k * M2 */
+#define S_PAGES (S_SLOTS * 512)
+#define S_STEPS 400
+
+struct sproc {
+	struct vm_proc *p;
+	bool mapped[S_PAGES];
+	bool ro[S_PAGES];
+	uint64_t val[S_PAGES];
+};
+
+struct stress {
+	struct vm_machine *m;
+	struct sproc proc[S_PROCS];
+	uint64_t rng;
+	uint32_t *count; /* mappings found per PFN */
+	int step;
+};
+
+static uint64_t
+s_rand(struct stress *s, uint64_t n)
+{
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return (s->rng * UINT64_C(2685821657736338717)) % n;
+}
+
+struct s_walk {
+	struct stress *s;
+	uint64_t rss, swap;
+};
+
+static int
+s_count_one(void *ctx, uint64_t va, uint64_t pte, int level)
+{
+	struct s_walk *w = ctx;
+
+	(void)va;
+	if (!(pte & VM_PTE_P)) {
+		w->swap++;
+		return 0;
+	}
+	w->s->count[VM_PTE2PFN(pte)]++;
+	w->rss += UINT64_C(1) << (9 * level);
+	return 0;
+}
+
+static int
+s_visit(void *ctx, struct vm_proc *p, uint64_t va)
+{
+	(void)p;
+	(void)va;
+	(*(uint32_t *)ctx)++;
+	return 0;
+}
+
+/* The word at va of a present page, read from its frame, or the shadow's
+ * value when the page is in swap (nothing is faulted in). */
+static uint64_t
+s_peek(struct stress *s, struct vm_proc *p, uint64_t va, uint64_t shadow)
+{
+	struct vm_walk w;
+	vm_pte_t e;
+	uint64_t pa, v;
+
+	if (vm_pt_walk(s->m, p, va, 0, 0, &w))
+		return shadow == 0 ? 0 : UINT64_MAX; /* no entry: zeros */
+	e = *w.pte[w.level];
+	if (!(e & VM_PTE_P))
+		return shadow;
+	pa = (VM_PTE2PFN(e) << 12) + (va & (VM_LEVEL_SIZE(w.level) - 1));
+	memcpy(&v, s->m->phys.mem + pa, 8);
+	return v;
+}
+
+/* Every mapping counted once, on the head for a huge leaf; mapcount,
+ * the rmap's visits, rss and swap entries agree; the bytes are the
+ * shadow's. */
+static void
+s_check(struct stress *s)
+{
+	struct vm_machine *m = s->m;
+
+	memset(s->count, 0, m->phys.nframes * sizeof(*s->count));
+	for (int i = 0; i < S_PROCS; i++) {
+		struct sproc *sp = &s->proc[i];
+		struct s_walk w = { .s = s };
+
+		if (!sp->p || sp->p->state == VM_PROC_ZOMBIE)
+			continue;
+		vm_mm_each_pte(m, sp->p, BASE, BASE + S_SLOTS * M2,
+			       s_count_one, &w);
+		ck_assert_msg(w.rss == sp->p->rss_anon,
+			      "step %d pid %d: rss %llu, entries %llu", s->step,
+			      sp->p->pid, (unsigned long long)sp->p->rss_anon,
+			      (unsigned long long)w.rss);
+		ck_assert_uint_eq(w.swap, sp->p->swapents);
+		for (int k = 0; k < S_PAGES; k++) {
+			uint64_t va = BASE + (uint64_t)k * VM_PAGE_SIZE;
+
+			if (!sp->mapped[k])
+				continue;
+			ck_assert_msg(s_peek(s, sp->p, va, sp->val[k]) ==
+					      sp->val[k],
+				      "step %d pid %d page %d: %llx, want %llx",
+				      s->step, sp->p->pid, k,
+				      (unsigned long long)s_peek(s, sp->p, va,
+								 sp->val[k]),
+				      (unsigned long long)sp->val[k]);
+		}
+	}
+	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++) {
+		const struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
+		uint32_t visits = 0;
+
+		if (f->use != VM_FRAME_ANON)
+			continue;
+		ck_assert_msg(vm_frame_mapcount(&m->phys, pfn) == s->count[pfn],
+			      "step %d pfn %llu: mapcount %u, mappings %u",
+			      s->step, (unsigned long long)pfn,
+			      vm_frame_mapcount(&m->phys, pfn), s->count[pfn]);
+		vm_rmap_each(&m->phys, pfn, s_visit, &visits);
+		ck_assert_msg(visits == s->count[pfn],
+			      "step %d pfn %llu: rmap visits %u, mappings %u",
+			      s->step, (unsigned long long)pfn, visits,
+			      s->count[pfn]);
+		if (f->flags & VM_FF_COMPOUND)
+			for (uint64_t j = 1; j < (UINT64_C(1) << f->nent); j++)
+				ck_assert_uint_eq(vm_frame_mapcount(&m->phys,
+								    pfn + j),
+						  0);
+	}
+}
+
+static struct sproc *
+s_pick(struct stress *s)
+{
+	int i = (int)s_rand(s, S_PROCS);
+
+	for (int n = 0; n < S_PROCS; n++, i = (i + 1) % S_PROCS)
+		if (s->proc[i].p && s->proc[i].p->state != VM_PROC_ZOMBIE)
+			return &s->proc[i];
+	return NULL;
+}
+
+static struct sproc *
+s_free_slot(struct stress *s)
+{
+	for (int i = 0; i < S_PROCS; i++)
+		if (!s->proc[i].p)
+			return &s->proc[i];
+	return NULL;
+}
+
+static void
+s_step(struct stress *s)
+{
+	struct vm_machine *m = s->m;
+	struct sproc *sp = s_pick(s), *c;
+	uint64_t k = s_rand(s, S_PAGES), n = 1 + s_rand(s, 700);
+	uint64_t slot = s_rand(s, S_SLOTS), v;
+	int op = (int)s_rand(s, 10);
+
+	if (k + n > S_PAGES)
+		n = S_PAGES - k;
+	if (!sp || op == 0) {
+		c = s_free_slot(s);
+		if (c) {
+			memset(c, 0, sizeof(*c));
+			ck_assert_int_eq(vm_proc_spawn(m, "s", &c->p), 0);
+		}
+		return;
+	}
+	switch (op) {
+	case 1: /* a whole 2 MiB region, replacing what was there */
+		ck_assert_int_eq(map_huge(m, sp->p, BASE + slot * M2, M2,
+					  VM_VMA_HUGE_2M), 0);
+		for (uint64_t i = slot * 512; i < (slot + 1) * 512; i++) {
+			sp->mapped[i] = true;
+			sp->ro[i] = false;
+			sp->val[i] = 0;
+		}
+		break;
+	case 2: case 3: /* stores */
+		for (uint64_t i = k; i < k + n; i += 1 + s_rand(s, 64)) {
+			if (!sp->mapped[i] || sp->ro[i])
+				continue;
+			v = s->rng | 1;
+			ck_assert_int_eq(vm_store(m, sp->p,
+						  BASE + i * VM_PAGE_SIZE, 8,
+						  v), 0);
+			sp->val[i] = v;
+		}
+		break;
+	case 4: /* fork */
+		c = s_free_slot(s);
+		if (!c)
+			break;
+		*c = *sp;
+		ck_assert_int_eq(vm_proc_fork(m, sp->p, &c->p), 0);
+		break;
+	case 5: /* munmap of a part, huge pages cut */
+		ck_assert_int_eq(vm_munmap(m, sp->p, BASE + k * VM_PAGE_SIZE,
+					   n * VM_PAGE_SIZE), 0);
+		for (uint64_t i = k; i < k + n; i++)
+			sp->mapped[i] = false;
+		break;
+	case 6: /* mprotect of a part: read-only or read-write again */
+		v = s_rand(s, 2);
+		if (vm_mprotect(m, sp->p, BASE + k * VM_PAGE_SIZE,
+				n * VM_PAGE_SIZE,
+				v ? VM_PROT_READ : RW) == 0)
+			for (uint64_t i = k; i < k + n; i++)
+				sp->ro[i] = v;
+		break;
+	case 7: /* pageout */
+		ck_assert_int_eq(vm_madvise(m, sp->p, BASE + k * VM_PAGE_SIZE,
+					    n * VM_PAGE_SIZE,
+					    VM_ADV_PAGEOUT), 0);
+		break;
+	case 8: /* dontneed: private anonymous pages read zeros again */
+		ck_assert_int_eq(vm_madvise(m, sp->p, BASE + k * VM_PAGE_SIZE,
+					    n * VM_PAGE_SIZE,
+					    VM_ADV_DONTNEED), 0);
+		for (uint64_t i = k; i < k + n; i++)
+			sp->val[i] = 0;
+		break;
+	default: /* exit */
+		vm_proc_reap(m, sp->p);
+		memset(sp, 0, sizeof(*sp));
+		break;
+	}
+}
+
+/* Random runs of huge regions, stores, forks, cuts, protections,
+ * pageouts and exits, checked after every step. */
+START_TEST(test_huge_stress)
+{
+	struct vm_config cfg;
+	struct stress s = { .rng = UINT64_C(0x9e3779b97f4a7c15) * (2 * _i + 1) };
+
+	vm_config_default(&cfg);
+	cfg.frames = _i % 2 ? 1536 : 8192; /* odd runs: reclaim, fallbacks */
+	cfg.swap_pages = 16384;
+	cfg.state_dir = t_state;
+	s.m = t_machine_cfg(&cfg);
+	s.count = calloc(cfg.frames, sizeof(*s.count));
+	ck_assert_ptr_nonnull(s.count);
+	for (s.step = 0; s.step < S_STEPS; s.step++) {
+		s_step(&s);
+		s_check(&s);
+	}
+	for (int i = 0; i < S_PROCS; i++)
+		if (s.proc[i].p)
+			vm_proc_reap(s.m, s.proc[i].p);
+	ck_assert_uint_eq(s.m->phys.count[VM_FRAME_ANON], 0);
+	free(s.count);
+	vm_machine_destroy(s.m);
+}
+END_TEST
+
 Suite *
 suite_huge(void)
 {
@@ -322,7 +589,8 @@ suite_huge(void)
 	tcase_add_test(tc, test_huge_fork);
 	tcase_add_test(tc, test_huge_pageout);
 	tcase_add_test(tc, test_huge_1g);
-	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_huge_stress, 0, 6);
+	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
 }
