@@ -314,7 +314,7 @@ END_TEST
 #define S_PROCS 4
 #define S_SLOTS 3 /* 2 MiB regions at BASE + k * M2 */
 #define S_PAGES (S_SLOTS * 512)
-#define S_STEPS 400
+#define S_STEPS 300
 
 struct sproc {
 	struct vm_proc *p;
@@ -589,8 +589,8 @@ suite_huge(void)
 	tcase_add_test(tc, test_huge_fork);
 	tcase_add_test(tc, test_huge_pageout);
 	tcase_add_test(tc, test_huge_1g);
-	tcase_add_loop_test(tc, test_huge_stress, 0, 6);
-	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_huge_stress, 0, 4);
+	tcase_set_timeout(tc, 240);
 	suite_add_tcase(s, tc);
 	return s;
 }
