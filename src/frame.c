@@ -106,8 +106,12 @@ vm_frame_alloc_huge(struct vm_machine *m, struct vm_proc *owner,
 	if (head < 0)
 		return head;
 	vm_count(m, NULL, VM_STAT_pgalloc_normal, n);
-	for (uint64_t i = 0; i < n; i++)
+	for (uint64_t i = 0; i < n; i++) {
 		vm_phys_frame(&m->phys, (uint64_t)head + i)->owner = owner;
+		if (i)
+			vm_phys_frame(&m->phys, (uint64_t)head + i)->flags =
+				VM_FF_TAIL;
+	}
 	m->user_pages += n;
 	if (owner)
 		owner->charged += n;
@@ -142,8 +146,9 @@ vm_frame_unmapped(struct vm_machine *m, uint64_t pfn)
 {
 	struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
 
+	/* a whole huge page's frames go together (vm_huge_free) */
 	if (f->use != VM_FRAME_ANON || vm_frame_mapcount(&m->phys, pfn) ||
-	    f->pin ||
+	    f->pin || (f->flags & (VM_FF_COMPOUND | VM_FF_TAIL)) ||
 	    vm_pager_keeps(m, pfn))
 		return false;
 	vm_frame_free(m, pfn);

@@ -120,9 +120,11 @@ vm_huge_split_page(struct vm_machine *m, uint64_t head)
 	}
 	f->flags &= ~VM_FF_COMPOUND;
 	f->nent = 0;
-	for (uint64_t j = 1; j < n; j++)
+	for (uint64_t j = 1; j < n; j++) {
+		vm_phys_frame(&m->phys, head + j)->flags &= ~VM_FF_TAIL;
 		if (f->flags & VM_FF_LRU)
 			vm_reclaim_add(m, head + j);
+	}
 	vm_count(m, f->owner, VM_STAT_thp_split_page, 1);
 	vm_frame_unpin(m, head);
 out:
@@ -207,6 +209,11 @@ vm_huge_free(struct vm_machine *m, uint64_t head)
 
 	f->flags &= ~VM_FF_COMPOUND;
 	f->nent = 0;
-	for (uint64_t j = 0; j < n; j++)
-		vm_frame_free(m, head + j);
+	for (uint64_t j = 0; j < n; j++) {
+		struct vm_frame *t = vm_phys_frame(&m->phys, head + j);
+
+		t->flags &= ~VM_FF_TAIL;
+		if (!t->pin) /* else freed at its last unpin */
+			vm_frame_free(m, head + j);
+	}
 }

@@ -94,7 +94,7 @@ zap_one(void *arg, vm_pte_t *pte, uint64_t tbl, int level, uint64_t va)
 			vm_tlb_shootdown(m, z->p, va);
 		vm_rmap_del(&m->phys, pfn, z->p, va);
 		z->p->rss_anon -= UINT64_C(1) << (9 * level);
-		if (!vm_frame_mapcount(&m->phys, pfn) && !f->pin)
+		if (!vm_frame_mapcount(&m->phys, pfn))
 			vm_huge_free(m, pfn);
 		return 0;
 	}

@@ -3,8 +3,9 @@
  * and 1 GiB (order 18, a PS leaf in the PDPT).
  *
  * A huge page is one aligned buddy block (vm_frame_alloc_huge), its head
- * frame marked VM_FF_COMPOUND with the order, the rest tails with no
- * mapcount and no rmap entry of their own.  While it is whole every
+ * frame marked VM_FF_COMPOUND with the order, the rest VM_FF_TAIL with no
+ * mapcount and no rmap entry of their own; a pin on a tail keeps that
+ * frame only, so it is not freed on its own at its unpin.  While it is whole every
  * mapping of it is a PS leaf, counted on the head (mapcount, rmap).  A
  * 2 MiB page is split, for every process at once, when a range cuts it
  * (munmap, mprotect, madvise), when a write must copy it (COW), and
@@ -59,7 +60,8 @@ int vm_huge_split_edges(struct vm_machine *m, struct vm_proc *p,
 int vm_huge_split_range(struct vm_machine *m, struct vm_proc *p,
 			uint64_t start, uint64_t end);
 
-/* Frees the frames of huge page head, mapped by no one now. */
+/* Frees the frames of huge page head, mapped by no one now; a pinned one
+ * (a reply being written from it) goes at its last unpin. */
 void vm_huge_free(struct vm_machine *m, uint64_t head);
 
 #endif /* VMLAB_HUGE_H */

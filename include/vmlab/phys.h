@@ -63,6 +63,7 @@ enum vm_frame_use {
 enum vm_frame_flags {
 	VM_FF_LRU = 1 << 0,	  /* on the replacement policy's lists */
 	VM_FF_ACTIVE = 1 << 1,	  /* on the active list (two-list LRU) */
+	VM_FF_TAIL = 1 << 2,	  /* a tail frame of a whole huge page */
 	VM_FF_DIRTY = 1 << 3,	  /* written since last clean (kept here for
 				     pages with no PTE: page cache) */
 	VM_FF_REFERENCED = 1 << 5, /* software referenced bit */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib.h"
+#include "vmlab/frame.h"
 #include "vmlab/huge.h"
 
 #define RW (VM_PROT_READ | VM_PROT_WRITE)
@@ -177,6 +178,37 @@ START_TEST(test_huge_split_munmap)
 	ck_assert_uint_eq(load(m, p, BASE), 3);
 	check(m, p, BASE + 8192, M2 - 8192, 3 + 14);
 	ck_assert_uint_eq(vm_frame_mapcount(&m->phys, head + 100), 1);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+/* A pin on a frame of a huge page (a reply being written from it) keeps
+ * that frame, and only it, past the page's unmapping; its unpin while
+ * the page lives frees nothing. */
+START_TEST(test_huge_pinned_tail)
+{
+	struct vm_machine *m = t_machine(4096);
+	struct vm_proc *p = t_spawn(m);
+	uint64_t head, anon;
+	int level;
+
+	ck_assert_int_eq(map_huge(m, p, BASE, M2, VM_VMA_HUGE_2M), 0);
+	fill(m, p, BASE, M2, 1);
+	head = VM_PTE2PFN(leaf(m, p, BASE, &level));
+	anon = m->phys.count[VM_FRAME_ANON];
+	vm_frame_pin(m, head + 5);
+	vm_frame_unpin(m, head + 5);
+	ck_assert_uint_eq(m->phys.count[VM_FRAME_ANON], anon);
+	check(m, p, BASE, M2, 1);
+	vm_frame_pin(m, head + 5);
+	vm_frame_pin(m, head);
+	ck_assert_int_eq(vm_munmap(m, p, BASE, M2), 0);
+	ck_assert_uint_eq(m->phys.count[VM_FRAME_ANON], 2);
+	ck_assert_uint_eq(*(uint64_t *)vm_phys_ptr(&m->phys, head + 5),
+			  5 * 7 + 1);
+	vm_frame_unpin(m, head + 5);
+	vm_frame_unpin(m, head);
+	ck_assert_uint_eq(m->phys.count[VM_FRAME_ANON], 0);
 	vm_machine_destroy(m);
 }
 END_TEST
@@ -586,6 +618,7 @@ suite_huge(void)
 	tcase_add_test(tc, test_huge_fallback);
 	tcase_add_test(tc, test_huge_split_munmap);
 	tcase_add_test(tc, test_huge_split_mprotect);
+	tcase_add_test(tc, test_huge_pinned_tail);
 	tcase_add_test(tc, test_huge_fork);
 	tcase_add_test(tc, test_huge_pageout);
 	tcase_add_test(tc, test_huge_1g);
