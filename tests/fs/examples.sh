@@ -184,6 +184,60 @@ cmp -s "$T/mmap.pressure" "$T/mmap.want" ||
 grep -q "^On disk: 256 of the 256 pages of files/big begin with C's \"C-wrote\"\.$" "$T/mmap.out" ||
 	fail "mmap: C's writes are not all on disk"
 
+# --- tlb-reach: 64 MiB in 4 KiB pages against 2 MiB pages ------------------
+# Worked out by hand for the default TLB (64 entries, 4 ways: 16 sets,
+# LRU) and costs (1 ns a lookup, 100 ns a memory reference), both passes
+# starting after a populate that leaves the TLB empty:
+#  stride 4096: 16384 reads a pass.  4 KiB pages: 16384 pages, 1024 a set,
+#   so each page is evicted before the walk returns to it: 16384 misses a
+#   pass, 4 walk_refs each, 1 + 4 x 100 + 100 = 501 ns a read.  2 MiB
+#   pages: 32 pages, 2 a set, all held: the first pass misses once a page
+#   (32 misses, 3 walk_refs each), the second never.
+#  stride 2M: 32 reads a pass.  4 KiB pages: every read is on a page whose
+#   number is a multiple of 512, so in set 0: 32 pages through 4 ways miss
+#   every time.  2 MiB pages: as above, 32 misses then none.
+# reach_row OUT SIZE PASS: "accesses tlb_hit tlb_miss walk_refs clock_ns EAT"
+reach_row() {
+	awk -v s="$2" -v p="$3" '$1 == s && $2 == p && NF == 8 {
+		print $3, $4, $5, $6, $7, $8; n++ } END { if (n != 1) exit 1 }' "$T/$1.out" ||
+		fail "$1: not one row for $2 pass $3"
+}
+# reach_want READS MISSES LEVELS: the row those give
+reach_want() {
+	awk -v r="$1" -v m="$2" -v l="$3" 'BEGIN {
+		c = r + 100 * (m * l + r)
+		printf "%d %d %d %d %d %.1f\n", r, r - m, m, m * l, c, c / r }'
+}
+lab tlb-reach
+r=$((64 * 1048576 / 4096))
+expect_eq "$(reach_row tlb-reach 4K 1)" "$(reach_want $r $r 4)" "tlb-reach: 4K pass 1"
+expect_eq "$(reach_row tlb-reach 4K 2)" "$(reach_want $r $r 4)" "tlb-reach: 4K pass 2"
+expect_eq "$(reach_row tlb-reach 2M 1)" "$(reach_want $r 32 3)" "tlb-reach: 2M pass 1"
+expect_eq "$(reach_row tlb-reach 2M 2)" "$(reach_want $r 0 3)" "tlb-reach: 2M pass 2"
+expect_eq "$(reach_want $r $r 4)" "16384 0 16384 65536 8208384 501.0" "tlb-reach: the arithmetic"
+grep -q "^  4 KiB pages: 501.0 ns a read  (16416768 ns / 32768 reads, 32768 TLB misses)$" \
+	"$T/tlb-reach.out" || fail "tlb-reach: EAT with 4 KiB pages"
+# (2 x 16384 + 100 x (96 + 2 x 16384)) / 32768 = 101.29...
+grep -q "^  2 MiB pages: 101.3 ns a read  (3319168 ns / 32768 reads, 32 TLB misses)$" \
+	"$T/tlb-reach.out" || fail "tlb-reach: EAT with 2 MiB pages"
+grep -q "^  4 KiB against 2 MiB: 4.95 times the time, 1024.0 times the TLB misses$" \
+	"$T/tlb-reach.out" || fail "tlb-reach: the ratios"
+grep -q "^2 MiB pages mapped (thp_fault_alloc): 32$" "$T/tlb-reach.out" ||
+	fail "tlb-reach: 2 MiB pages mapped"
+grep -q "64 4K, 0 2M entries after the 4 KiB walk; 0 4K, 32 2M after the 2 MiB walk$" \
+	"$T/tlb-reach.out" || fail "tlb-reach: the TLB's entries at the end"
+mv "$T/tlb-reach.out" "$T/tlb-reach-4k.out"
+lab tlb-reach 2M
+expect_eq "$(reach_row tlb-reach 4K 1)" "$(reach_want 32 32 4)" "tlb-reach 2M: 4K pass 1"
+expect_eq "$(reach_row tlb-reach 4K 2)" "$(reach_want 32 32 4)" "tlb-reach 2M: 4K pass 2"
+expect_eq "$(reach_row tlb-reach 2M 1)" "$(reach_want 32 32 3)" "tlb-reach 2M: 2M pass 1"
+expect_eq "$(reach_row tlb-reach 2M 2)" "$(reach_want 32 0 3)" "tlb-reach 2M: 2M pass 2"
+echo "=== examples/tlb-reach.sh 3000 (not a power of two: must fail)"
+if TMPDIR=$T/labs /bin/sh "$srcdir/examples/tlb-reach.sh" 3000 >"$T/bad.out" 2>&1; then
+	fail "tlb-reach.sh 3000 succeeded"
+fi
+grep -q "STRIDE must be a power of two" "$T/bad.out" || fail "tlb-reach.sh 3000: $(cat "$T/bad.out")"
+
 # --- a lab that cannot mount fails and leaves nothing ---------------------
 echo "=== examples/tlb.sh 64 3 (an invalid TLB: must fail)"
 if TMPDIR=$T/labs /bin/sh "$srcdir/examples/tlb.sh" 64 3 >"$T/bad.out" 2>&1; then

@@ -34,6 +34,7 @@ Suite *suite_fork(void);
 Suite *suite_pagecache(void);
 Suite *suite_hostdir(void);
 Suite *suite_huge(void);
+Suite *suite_reach(void);
 Suite *suite_reclaim(void);
 Suite *suite_session(void);
 Suite *suite_steps(void);

@@ -17,7 +17,7 @@ main(void)
 		suite_procfmt, suite_swap,	suite_parse,   suite_ctl,
 		suite_trace,   suite_probe,	suite_census,  suite_session,
 		suite_phys,    suite_model,   suite_sysfmt,  suite_steps,
-		suite_elf,     suite_huge,
+		suite_elf,     suite_huge,	suite_reach,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
