@@ -92,8 +92,8 @@
  *            the others, with THP (2 MiB) or HUGE (1 GiB) on all; a tail
  *            shows its page's state, as folio flags do; 1 GiB pages, as
  *            hugetlb folios, are neither LRU nor SWAPBACKED.  REFERENCED
- *            and DIRTY also take the A and D bits of the mapping PTEs: Linux only
- *            moves them into page flags during reclaim, but reclaim here
+ *            and DIRTY also take the A and D bits of the mapping PTEs:
+ *            Linux only moves them into page flags during reclaim, but reclaim here
  *            reads them in place, so they are the page's state.
  *            Past the last frame: NOPAGE.
  *   kpagecount  the mapcount; 0 for free, table and kernel frames (page
@@ -737,7 +737,8 @@ fmt_stat(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 		    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 		    " %" PRIu64 " %" PRIu64,
 		    p->start_time / NS_PER_TICK, u.total,
-		    live ? usage_rss(p, &u) : 0, rsslim, u.code_start, u.code_end,
+		    live ? usage_rss(p, &u) : 0, rsslim, u.code_start,
+		    u.code_end,
 		    live ? p->start_stack : 0);
 	/* 29-44: esp eip, signals, wchan nswap cnswap, exit_signal cpu
 	 * rt_priority policy blkio guest cguest */
