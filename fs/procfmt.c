@@ -29,10 +29,19 @@
  *            times adds size / n in 12-bit fixed point, and is Shared_*;
  *            dirty = PTE D or frame dirty; referenced = PTE A or frame
  *            referenced; SwapPss divides by the slot's references.
- *            Huge leaves in a huge= region count as hugetlb (not in Rss,
- *            as Linux), elsewhere as THP (AnonHugePages and Rss).
+ *            A huge=1G region is hugetlb as Linux's: its pages count in
+ *            Private_Hugetlb or Shared_Hugetlb (mapped twice or more),
+ *            not in Rss; KernelPageSize and MMUPageSize 1048576 kB,
+ *            VmFlags "de" and "ht".  A huge=2M region is anonymous memory
+ *            with transparent huge pages (madvise(MADV_HUGEPAGE), VmFlags
+ *            "hg"): its 2 MiB leaves count in Rss and AnonHugePages,
+ *            page sizes 4 kB as Linux shows them for THP; THPeligible 1
+ *            when a whole 2 MiB block fits below the region's end.
  *   status   task_name/task_state/task_mem...: "Key:\t", Vm* "%8lu kB",
- *            the keys of Linux 6.18 in its order.
+ *            the keys of Linux 6.18 in its order.  Pages of 1 GiB
+ *            (hugetlb) regions count in HugetlbPages, not in VmRSS or
+ *            RssAnon (nor in statm's resident or stat's rss), as
+ *            Linux's hugetlb_count_add() keeps them apart.
  *            VmPeak and VmHWM equal VmSize and VmRSS (no high-water
  *            marks are kept).  VmPTE counts every table, root included.
  *   stat     do_task_stat(): 52 fields; minflt 10 = pgfault - pgmajfault,
@@ -45,7 +54,15 @@
  *            (zswap and balloon ones 0).  MemTotal counts every frame,
  *            kernel ones included; DirectMap4k is all of it.  Shared
  *            anonymous pages are Shmem, as in Linux (so not AnonPages,
- *            and part of Cached).
+ *            and part of Cached).  A 2 MiB page counts its 512 frames
+ *            in AnonPages, the LRU lines and AnonHugePages (and vmstat
+ *            nr_anon_transparent_hugepages, in huge pages).  1 GiB pages
+ *            are hugetlb pages of a size other than the default: as in
+ *            hugetlb_report_meminfo(), HugePages_* and Hugepagesize
+ *            describe the default 2 MiB pool (empty: the lab's 2 MiB
+ *            pages are THP), while Hugetlb sums every pool, here the
+ *            1 GiB pages in use (the pool grows and shrinks with them;
+ *            vmstat nr_hugetlb, in frames).
  *   vmstat   "name value": every key of this kernel's vmstat_text in
  *            its order (0 where the lab has no such thing), then the
  *            lab's own counters in VM_STAT_LIST order, then its gauges.
@@ -61,20 +78,29 @@
  *            in 5..54.  No soft-dirty tracking, as a kernel without
  *            CONFIG_MEM_SOFT_DIRTY: bit 55 is never set, VmFlags has no
  *            "sd".  A page with neither a present nor a swap entry reads
- *            0, mapped or not.  The file ends at TASK_SIZE
+ *            0, mapped or not.  A huge leaf gives an entry for each of
+ *            its 4 KiB pages, PFN head + index, with the leaf's bits
+ *            (pagemap_pmd_range() and pagemap_hugetlb_range(); 56 when
+ *            one leaf maps the page).  The file ends at TASK_SIZE
  *            (vm_user_top()).
  *   kpageflags  stable_page_flags(): free frames BUDDY (all of them, as
  *            is_free_buddy_page() makes it), page tables PGTABLE, the
  *            kernel's frames RESERVED (bit 32), data frames UPTODATE plus
  *            MMAP, ANON (not for shared anonymous: shmem in Linux),
  *            SWAPBACKED, LRU, ACTIVE, SWAPCACHE, UNEVICTABLE (pinned),
- *            COMPOUND_HEAD/TAIL with HUGE or THP.  REFERENCED and DIRTY
- *            also take the A and D bits of the mapping PTEs: Linux only
- *            moves them into page flags during reclaim, but reclaim here
+ *            COMPOUND_HEAD on a huge page's first frame, COMPOUND_TAIL on
+ *            the others, with THP (2 MiB) or HUGE (1 GiB) on all; a tail
+ *            shows its page's state, as folio flags do; 1 GiB pages, as
+ *            hugetlb folios, are neither LRU nor SWAPBACKED.  REFERENCED
+ *            and DIRTY also take the A and D bits of the mapping PTEs:
+ *            Linux only moves them into page flags during reclaim, but reclaim here
  *            reads them in place, so they are the page's state.
  *            Past the last frame: NOPAGE.
  *   kpagecount  the mapcount; 0 for free, table and kernel frames (page
- *            types read 0 in folio_precise_page_mapcount()).
+ *            types read 0 in folio_precise_page_mapcount()).  Every
+ *            frame of a huge page reads the number of huge leaves that
+ *            map it, as a PMD-mapped folio's entire mapcount adds to
+ *            each of its pages.
  */
 #include <config.h>
 
@@ -87,6 +113,7 @@
 #include <unistd.h>
 
 #include "vmlab/census.h"
+#include "vmlab/huge.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
 #include "vmlab/pagecache.h"
@@ -110,7 +137,6 @@
 #define SIGCHLD_NR 17
 #define SHM_MINOR 1 /* the device of Linux's internal shm mount, 00:01 */
 #define MEMS_GROUPS 32 /* MAX_NUMNODES 1024 in 32-bit groups */
-#define VMA_HUGE (VM_VMA_HUGE_2M | VM_VMA_HUGE_1G)
 
 static fmt_file_fn *file_hook;
 
@@ -311,7 +337,7 @@ smaps_pte(void *arg, uint64_t va, uint64_t pte, int level)
 	if (pfn >= c->m->phys.nframes)
 		return 0; /* no frame behind it: nothing to count */
 	f = vm_phys_frame(&c->m->phys, pfn);
-	if (c->vma->flags & VMA_HUGE) {
+	if (c->vma->flags & VM_VMA_HUGE_1G) {
 		bool shared = vm_frame_mapcount(&c->m->phys, pfn) >= 2;
 
 		*(shared ? &c->s->shared_hugetlb : &c->s->private_hugetlb) +=
@@ -393,36 +419,56 @@ put_mss(struct sbuf *sb, const struct mss *s, bool rollup)
 
 /*
  * VmFlags as show_smap_vma_flags() prints them, in Linux's bit order:
- * rd wr ex sh mr mw me ms gd de ac ht.  Anonymous memory may always
+ * rd wr ex sh mr mw me ms gd de ac ht hg.  Anonymous memory may always
  * be read, written and executed (mr mw me); private writable memory is
- * accounted (ac).  No "sd": the lab keeps no soft-dirty bits, as a
- * kernel built without CONFIG_MEM_SOFT_DIRTY.
+ * accounted (ac).  A 1 GiB region is hugetlb: VM_HUGETLB (ht) and
+ * VM_DONTEXPAND (de), and not accounted (hugetlb pages are charged to
+ * their pool, not to overcommit).  A 2 MiB region is ordinary anonymous
+ * memory marked as madvise(MADV_HUGEPAGE) marks it (hg).  No "sd": the
+ * lab keeps no soft-dirty bits, as a kernel built without
+ * CONFIG_MEM_SOFT_DIRTY.
  */
 static void
 put_vmflags(struct sbuf *sb, const struct vm_vma *a)
 {
 	bool shared = a->flags & VM_VMA_SHARED;
-	bool huge = a->flags & VMA_HUGE;
+	bool hugetlb = a->flags & VM_VMA_HUGE_1G;
 
-	sbuf_printf(sb, "VmFlags: %s%s%s%s%s%s%s%s%s%s\n",
+	sbuf_printf(sb, "VmFlags: %s%s%s%s%s%s%s%s%s%s%s\n",
 		    (a->prot & VM_PROT_READ) ? "rd " : "",
 		    (a->prot & VM_PROT_WRITE) ? "wr " : "",
 		    (a->prot & VM_PROT_EXEC) ? "ex " : "", shared ? "sh " : "",
 		    "mr mw me ", shared ? "ms " : "",
 		    (a->flags & VM_VMA_GROWSDOWN) ? "gd " : "",
-		    huge ? "de " : "",
-		    !shared && !huge && (a->prot & VM_PROT_WRITE) ? "ac " : "",
-		    huge ? "ht " : "");
+		    hugetlb ? "de " : "",
+		    !shared && !hugetlb && (a->prot & VM_PROT_WRITE) ? "ac "
+								     : "",
+		    hugetlb ? "ht " : "",
+		    (a->flags & VM_VMA_HUGE_2M) ? "hg " : "");
 }
 
+/* vma_kernel_pagesize(): a hugetlb region's page size; 4 KiB for the
+ * rest, a region of transparent huge pages included. */
 static uint64_t
 vma_page_size(const struct vm_vma *a)
 {
 	if (a->flags & VM_VMA_HUGE_1G)
-		return VM_LEVEL_SIZE(2);
-	if (a->flags & VM_VMA_HUGE_2M)
-		return VM_LEVEL_SIZE(1);
+		return VM_LEVEL_SIZE(VM_HUGE_1G_LEVEL);
 	return VM_PAGE_SIZE;
+}
+
+/* THPeligible: thp_vma_allowable_order() for smaps, with THP enabled
+ * for "madvise" regions (huge=2M is the lab's MADV_HUGEPAGE): the last
+ * 2 MiB aligned block below the region's end lies wholly inside it. */
+static unsigned
+vma_thp_eligible(const struct vm_vma *a)
+{
+	uint64_t size = VM_LEVEL_SIZE(VM_HUGE_2M_LEVEL);
+	uint64_t h = (a->end - size) & ~(size - 1);
+
+	if (!(a->flags & VM_VMA_HUGE_2M) || a->end - a->start < size)
+		return 0;
+	return h >= a->start && h + size <= a->end;
 }
 
 static void
@@ -438,7 +484,7 @@ put_smap(struct vm_machine *m, struct vm_proc *p, const struct vm_vma *a,
 	put_smap_kb(sb, "KernelPageSize:", vma_page_size(a));
 	put_smap_kb(sb, "MMUPageSize:", vma_page_size(a));
 	put_mss(sb, &s, false);
-	sbuf_printf(sb, "%-16s%8u\n", "THPeligible:", 0u);
+	sbuf_printf(sb, "%-16s%8u\n", "THPeligible:", vma_thp_eligible(a));
 	put_vmflags(sb, a);
 }
 
@@ -480,6 +526,7 @@ struct usage {
 	uint64_t code_start, code_end; /* the lowest executable region */
 	uint64_t heap_start;
 	uint64_t shmem; /* resident pages of shared anonymous regions */
+	uint64_t hugetlb; /* resident pages of 1 GiB (hugetlb) regions */
 };
 
 static int
@@ -517,6 +564,17 @@ usage_add(struct vm_machine *m, struct vm_proc *p, const struct vm_vma *a,
 	if (vma_shared_anon(a))
 		vm_mm_each_pte(m, p, a->start, a->end, count_resident,
 			       &u->shmem);
+	if (a->flags & VM_VMA_HUGE_1G)
+		vm_mm_each_pte(m, p, a->start, a->end, count_resident,
+			       &u->hugetlb);
+}
+
+/* get_mm_rss(): resident pages, hugetlb ones left out (Linux counts
+ * them apart, in HugetlbPages). */
+static uint64_t
+usage_rss(const struct vm_proc *p, const struct usage *u)
+{
+	return vm_proc_rss(p) - u->hugetlb;
 }
 
 static void
@@ -527,8 +585,10 @@ proc_usage(struct vm_machine *m, struct vm_proc *p, struct usage *u)
 		return;
 	for (size_t i = 0; i < p->vmas.n; i++)
 		usage_add(m, p, &p->vmas.v[i], u);
-	if (u->shmem > p->rss_anon)
-		u->shmem = p->rss_anon;
+	if (u->hugetlb > p->rss_anon)
+		u->hugetlb = p->rss_anon;
+	if (u->shmem > p->rss_anon - u->hugetlb)
+		u->shmem = p->rss_anon - u->hugetlb;
 }
 
 /* Name escaped as task_name(): "\n" and "\\" and tabs spelled out. */
@@ -589,9 +649,10 @@ put_status_mem(struct sbuf *sb, const struct vm_proc *p, const struct usage *u)
 	put_status_kb(sb, "VmSize", u->total >> 10);
 	put_status_kb(sb, "VmLck", 0);
 	put_status_kb(sb, "VmPin", 0);
-	put_status_kb(sb, "VmHWM", PG_KB(vm_proc_rss(p)));
-	put_status_kb(sb, "VmRSS", PG_KB(vm_proc_rss(p)));
-	put_status_kb(sb, "RssAnon", PG_KB(p->rss_anon - u->shmem));
+	put_status_kb(sb, "VmHWM", PG_KB(usage_rss(p, u)));
+	put_status_kb(sb, "VmRSS", PG_KB(usage_rss(p, u)));
+	put_status_kb(sb, "RssAnon",
+		      PG_KB(p->rss_anon - u->shmem - u->hugetlb));
 	put_status_kb(sb, "RssFile", PG_KB(p->rss_file));
 	put_status_kb(sb, "RssShmem", PG_KB(u->shmem));
 	put_status_kb(sb, "VmData", u->data >> 10);
@@ -600,7 +661,7 @@ put_status_mem(struct sbuf *sb, const struct vm_proc *p, const struct usage *u)
 	put_status_kb(sb, "VmLib", (u->exec - text) >> 10);
 	put_status_kb(sb, "VmPTE", PG_KB(p->pt_pages));
 	put_status_kb(sb, "VmSwap", PG_KB(p->swapents));
-	put_status_kb(sb, "HugetlbPages", 0);
+	put_status_kb(sb, "HugetlbPages", PG_KB(u->hugetlb));
 	sbuf_printf(sb, "CoreDumping:\t0\nTHP_enabled:\t1\n"
 			"untag_mask:\t0xffffffffffffffff\n");
 }
@@ -676,7 +737,8 @@ fmt_stat(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 		    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 		    " %" PRIu64 " %" PRIu64,
 		    p->start_time / NS_PER_TICK, u.total,
-		    live ? vm_proc_rss(p) : 0, rsslim, u.code_start, u.code_end,
+		    live ? usage_rss(p, &u) : 0, rsslim, u.code_start,
+		    u.code_end,
 		    live ? p->start_stack : 0);
 	/* 29-44: esp eip, signals, wchan nswap cnswap, exit_signal cpu
 	 * rt_priority policy blkio guest cguest */
@@ -706,7 +768,7 @@ fmt_statm(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 	sbuf_printf(sb,
 		    "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " 0 %" PRIu64
 		    " 0\n",
-		    u.total >> VM_PAGE_SHIFT, vm_proc_rss(p),
+		    u.total >> VM_PAGE_SHIFT, usage_rss(p, &u),
 		    p->rss_file + u.shmem, text >> VM_PAGE_SHIFT,
 		    (u.data + u.stack) >> VM_PAGE_SHIFT);
 	return sb->err;
@@ -819,26 +881,33 @@ put_meminfo_use(struct sbuf *sb, struct vm_machine *m,
 
 /* VmallocTotal .. Hugetlb: the kernel's own areas and huge pages. */
 static void
-put_meminfo_kernel(struct sbuf *sb, const struct vm_machine *m)
+put_meminfo_kernel(struct sbuf *sb, const struct vm_machine *m,
+		   const struct vm_frame_totals *c)
 {
 	/* VMALLOC_END - VMALLOC_START of x86-64: 32 TiB, or 12800 TiB */
 	uint64_t vmalloc_kb = (m->cfg.levels == 5 ? UINT64_C(12800) : 32) << 30;
 	static const char *const zero[] = {
-		"VmallocUsed:",	  "VmallocChunk:",   "Percpu:",
-		"AnonHugePages:", "ShmemHugePages:", "ShmemPmdMapped:",
-		"FileHugePages:", "FilePmdMapped:",  "Balloon:",
+		"ShmemHugePages:", "ShmemPmdMapped:", "FileHugePages:",
+		"FilePmdMapped:", "Balloon:",
 	};
 
 	sbuf_printf(sb, "%-16s%8" PRIu64 " kB\n",
 		    "VmallocTotal:", vmalloc_kb - 1);
+	put_meminfo_kb(sb, "VmallocUsed:", 0);
+	put_meminfo_kb(sb, "VmallocChunk:", 0);
+	put_meminfo_kb(sb, "Percpu:", 0);
+	put_meminfo_kb(sb, "AnonHugePages:", c->anon_thp);
 	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
 		put_meminfo_kb(sb, zero[i], 0);
+	/* hugetlb_report_meminfo(): HugePages_* of the default size only
+	 * (2 MiB, whose pool is empty: the lab's 2 MiB pages are THP);
+	 * Hugetlb sums every size's pool, here the 1 GiB pages in use */
 	sbuf_printf(sb,
 		    "HugePages_Total:%8d\nHugePages_Free: %8d\n"
 		    "HugePages_Rsvd: %8d\nHugePages_Surp: %8d\n",
 		    0, 0, 0, 0);
-	sbuf_printf(sb, "%-16s%8u kB\n%-16s%8u kB\n", "Hugepagesize:", 2048u,
-		    "Hugetlb:", 0u);
+	sbuf_printf(sb, "%-16s%8u kB\n", "Hugepagesize:", 2048u);
+	put_meminfo_kb(sb, "Hugetlb:", c->hugetlb);
 	/* the kernel maps all of memory with 4 KiB pages */
 	put_meminfo_kb(sb, "DirectMap4k:", m->phys.nframes);
 	put_meminfo_kb(sb, "DirectMap2M:", 0);
@@ -852,7 +921,7 @@ fmt_meminfo(struct vm_machine *m, struct sbuf *sb)
 	vm_frame_totals(m, &c);
 	put_meminfo_lru(sb, m, &c);
 	put_meminfo_use(sb, m, &c);
-	put_meminfo_kernel(sb, m);
+	put_meminfo_kernel(sb, m, &c);
 	return sb->err;
 }
 
@@ -953,6 +1022,9 @@ vmstat_value(const struct vm_machine *m, const struct vm_frame_totals *c,
 		{"nr_shmem", c->shmem},
 		{"nr_page_table_pages", m->phys.count[VM_FRAME_PT]},
 		{"nr_swapcached", c->swapcached},
+		{"nr_anon_transparent_hugepages",
+		 c->anon_thp >> VM_HUGE_2M_ORDER},
+		{"nr_hugetlb", c->hugetlb},
 	};
 	int i;
 
@@ -1133,11 +1205,12 @@ data_flags(const struct vm_frame_info *fi)
 	if (fi->mapcount)
 		u |= BIT(FMT_KPF_MMAP);
 	if (fi->use == VM_FRAME_ANON) {
-		u |= BIT(FMT_KPF_SWAPBACKED);
+		if (!fi->hugetlb) /* hugetlb folios are not swap-backed */
+			u |= BIT(FMT_KPF_SWAPBACKED);
 		if (!fi->shmem)
 			u |= BIT(FMT_KPF_ANON);
 	}
-	if (fi->lru)
+	if (fi->lru && !fi->hugetlb)
 		u |= BIT(FMT_KPF_LRU);
 	if (fi->active)
 		u |= BIT(FMT_KPF_ACTIVE);

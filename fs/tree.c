@@ -235,7 +235,10 @@ add_mapper(void *ctx, struct vm_proc *p, uint64_t va)
 	return 0;
 }
 
-/* The frame's list places and own bits as words joined by ',', or "-". */
+/* The frame's list places and own bits as words joined by ',', or "-";
+ * a frame of a huge page also says head or tail, and thp (2 MiB) or
+ * hugetlb (1 GiB).  A tail has no mappers of its own: its refcount and
+ * list places are its head's. */
 static void
 put_frame_flags(struct sbuf *sb, const struct vm_frame_info *fi)
 {
@@ -246,6 +249,10 @@ put_frame_flags(struct sbuf *sb, const struct vm_frame_info *fi)
 		{ fi->lru, "lru" }, { fi->active, "active" },
 		{ fi->swapcache, "swapcache" }, { fi->flag_dirty, "dirty" },
 		{ fi->pinned, "pinned" }, { fi->flag_referenced, "referenced" },
+		{ fi->compound == VM_COMPOUND_HEAD, "head" },
+		{ fi->compound == VM_COMPOUND_TAIL, "tail" },
+		{ fi->compound && !fi->hugetlb, "thp" },
+		{ fi->compound && fi->hugetlb, "hugetlb" },
 	};
 	int n = 0;
 

@@ -10,10 +10,14 @@
  *                present entry that maps it
  *   shmem        anonymous, a page of a shared anonymous region's shmem
  *                object (mapped or not)
- *   compound     HEAD when an entry maps it with a huge leaf (PS); TAIL
- *                when nothing maps it and a 2 MiB or 1 GiB aligned frame
- *                below it is mapped by a huge leaf of that size, whose
- *                state it then reports
+ *   compound     HEAD when it is marked VM_FF_COMPOUND (the first frame
+ *                of a whole huge page, its order in nent); TAIL when the
+ *                2 MiB or 1 GiB aligned frame below it is such a head of
+ *                that order: a tail reports its head's state (a huge page
+ *                is one page to reclaim, dirty and mapped as a whole,
+ *                as a folio in Linux)
+ *   hugetlb      a 1 GiB page (hugetlbfs's kind in Linux); a 2 MiB one
+ *                is a transparent huge page
  *
  * Free, table and kernel frames are what their use says; their lists,
  * bits and entries are reported as the frame table holds them.
@@ -27,19 +31,17 @@
 #include <string.h>
 
 #include "vmlab/census.h"
+#include "vmlab/huge.h"
 #include "vmlab/machine.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 #include "vmlab/vma.h"
-
-#define VMA_HUGE (VM_VMA_HUGE_2M | VM_VMA_HUGE_1G)
 
 /* What a look along a frame's reverse map found. */
 struct look {
 	struct vm_machine *m;
 	uint64_t pfn;
 	bool young, dirty;	/* A, D in an entry that maps it */
-	bool hugetlb;		/* mapped in a huge= region */
 	int level;		/* leaf level of its mappings, -1: none */
 };
 
@@ -47,7 +49,6 @@ static int
 look_one(void *arg, struct vm_proc *p, uint64_t va)
 {
 	struct look *l = arg;
-	const struct vm_vma *a;
 	struct vm_walk w;
 	vm_pte_t pte;
 
@@ -59,9 +60,6 @@ look_one(void *arg, struct vm_proc *p, uint64_t va)
 	l->young |= (pte & VM_PTE_A) != 0;
 	l->dirty |= (pte & VM_PTE_D) != 0;
 	l->level = w.level;
-	a = vm_vma_find(&p->vmas, va);
-	if (a && (a->flags & VMA_HUGE))
-		l->hugetlb = true;
 	return 0;
 }
 
@@ -91,22 +89,28 @@ frame_shmem(const struct vm_frame *f)
 	       f->obj->kind == VM_POBJ_SHMEM;
 }
 
+/* The order of the huge page frame pfn heads, or 0. */
+static unsigned
+head_order(const struct vm_machine *m, uint64_t pfn)
+{
+	const struct vm_frame *f = vm_phys_frame(&m->phys, pfn);
+
+	return (f->flags & VM_FF_COMPOUND) ? f->nent : 0;
+}
+
 /*
- * True when data frame pfn, mapped by nothing itself, lies inside a huge
- * page: a 2 MiB or 1 GiB aligned frame below it is mapped by a huge leaf
- * of that level.  Sets *head and fills *l with the head's look.
+ * True when frame pfn is a tail of a huge page: the 2 MiB or 1 GiB
+ * aligned frame below it heads a page of that order.  Sets *head.
  */
 static bool
-huge_tail(struct vm_machine *m, uint64_t pfn, uint64_t *head, struct look *l)
+huge_tail(const struct vm_machine *m, uint64_t pfn, uint64_t *head)
 {
-	for (int level = 1; level <= 2; level++) {
-		uint64_t span = VM_LEVEL_SIZE(level) >> VM_PAGE_SHIFT;
-		uint64_t h = pfn & ~(span - 1);
+	static const unsigned order[] = { VM_HUGE_2M_ORDER, VM_HUGE_1G_ORDER };
 
-		if (h == pfn || vm_frame_mapcount(&m->phys, h) == 0)
-			continue;
-		frame_look(m, h, l);
-		if (l->level == level) {
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		uint64_t h = pfn & ~((UINT64_C(1) << order[i]) - 1);
+
+		if (h != pfn && head_order(m, h) == order[i]) {
 			*head = h;
 			return true;
 		}
@@ -138,30 +142,33 @@ int
 vm_frame_census(struct vm_machine *m, uint64_t pfn,
 		struct vm_frame_info *out)
 {
-	const struct vm_frame *f;
 	struct look l = { .level = -1 };
 	uint64_t head = pfn;
+	unsigned order;
 
 	memset(out, 0, sizeof(*out));
 	if (pfn >= m->phys.nframes)
 		return -ENOENT;
-	f = vm_phys_frame(&m->phys, pfn);
-	if (is_data(f) && vm_frame_mapcount(&m->phys, pfn) == 0 && huge_tail(m, pfn, &head, &l))
+	if (huge_tail(m, pfn, &head))
 		out->compound = VM_COMPOUND_TAIL;
-	else if (is_data(f))
-		frame_look(m, pfn, &l);
+	else if (head_order(m, pfn))
+		out->compound = VM_COMPOUND_HEAD;
+	if (is_data(vm_phys_frame(&m->phys, head)))
+		frame_look(m, head, &l);
 	frame_facts(m, head, out);
+	order = out->compound ? head_order(m, head) : 0;
 	out->dirty = out->flag_dirty || l.dirty;
 	out->referenced = out->flag_referenced || l.young;
-	out->hugetlb = l.hugetlb;
-	if (l.level > 0 && out->compound == VM_COMPOUND_NONE)
-		out->compound = VM_COMPOUND_HEAD;
+	out->hugetlb = order == VM_HUGE_1G_ORDER;
+	out->pages = UINT64_C(1) << order;
 	return 0;
 }
 
-/* Adds data frame pfn to the totals. */
+/* Adds data frame pfn, standing for n frames (a huge page), to the
+ * totals. */
 static void
-totals_add(struct vm_machine *m, uint64_t pfn, struct vm_frame_totals *t)
+totals_add(struct vm_machine *m, uint64_t pfn, uint64_t n,
+	   struct vm_frame_totals *t)
 {
 	struct vm_frame_info fi;
 	struct look l = { .level = -1 };
@@ -170,15 +177,17 @@ totals_add(struct vm_machine *m, uint64_t pfn, struct vm_frame_totals *t)
 	frame_facts(m, pfn, &fi);
 	file = fi.use == VM_FRAME_FILE;
 	if (fi.pinned)
-		t->unevictable++;
+		t->unevictable += n;
 	else if (fi.lru && file)
-		*(fi.active ? &t->active_file : &t->inactive_file) += 1;
+		*(fi.active ? &t->active_file : &t->inactive_file) += n;
 	else if (fi.lru)
-		*(fi.active ? &t->active_anon : &t->inactive_anon) += 1;
-	t->swapcached += fi.swapcache;
-	t->shmem += fi.shmem;
+		*(fi.active ? &t->active_anon : &t->inactive_anon) += n;
+	t->swapcached += fi.swapcache ? n : 0;
+	t->shmem += fi.shmem ? n : 0;
 	if (fi.mapcount)
-		*(file || fi.shmem ? &t->file_mapped : &t->anon_mapped) += 1;
+		*(file || fi.shmem ? &t->file_mapped : &t->anon_mapped) += n;
+	if (fi.mapcount && n > 1)
+		t->anon_thp += n;
 	if (!file)
 		return;
 	t->file++;
@@ -191,8 +200,15 @@ totals_add(struct vm_machine *m, uint64_t pfn, struct vm_frame_totals *t)
 void
 vm_frame_totals(struct vm_machine *m, struct vm_frame_totals *t)
 {
+	uint64_t pfn = 0, n;
+
 	memset(t, 0, sizeof(*t));
-	for (uint64_t pfn = 0; pfn < m->phys.nframes; pfn++)
-		if (is_data(vm_phys_frame(&m->phys, pfn)))
-			totals_add(m, pfn, t);
+	while (pfn < m->phys.nframes) {
+		n = UINT64_C(1) << head_order(m, pfn);
+		if (n > 1 && head_order(m, pfn) == VM_HUGE_1G_ORDER)
+			t->hugetlb += n; /* not anonymous memory to Linux */
+		else if (is_data(vm_phys_frame(&m->phys, pfn)))
+			totals_add(m, pfn, n, t);
+		pfn += n;
+	}
 }

@@ -47,19 +47,26 @@ struct vm_frame_info {
 	bool flag_referenced;	/* the frame's own referenced bit */
 	bool shmem;		/* anonymous, of a shared region's shmem */
 	int compound;		/* enum vm_frame_compound */
-	bool hugetlb;		/* of a huge= region, else a THP */
+	bool hugetlb;		/* of a 1 GiB page (Linux's hugetlb), else
+				 * of a 2 MiB one (a THP) when compound */
 	uint64_t head;		/* a tail's head frame, else the frame */
+	uint64_t pages;		/* frames in its huge page, else 1 */
 };
 
 /*
  * Describes frame pfn.  Returns 0, or -ENOENT past the last frame (*out
- * zeroed).  Costs O(mapcount) page walks; a data frame that nothing maps
- * also looks at the two frames that could head a huge page around it.
+ * zeroed).  Costs O(mapcount) page walks (of the head's mappings for a
+ * frame of a huge page).
  */
 int vm_frame_census(struct vm_machine *m, uint64_t pfn,
 		    struct vm_frame_info *out);
 
-/* The data frames (anonymous and page cache) summed up; in frames. */
+/*
+ * The data frames (anonymous and page cache) summed up; in frames.  A
+ * 2 MiB page counts its 512 frames by its head's state; the frames of
+ * 1 GiB pages count only in hugetlb, as Linux's hugetlb pages are in no
+ * LRU list and no anonymous count.
+ */
 struct vm_frame_totals {
 	uint64_t active_anon;	/* on the lists: anonymous, shmem too */
 	uint64_t inactive_anon;
@@ -72,11 +79,14 @@ struct vm_frame_totals {
 	uint64_t file;		/* page-cache frames */
 	uint64_t swapcached;	/* frames with an up-to-date swap copy */
 	uint64_t file_dirty;	/* page-cache frames newer than files */
+	uint64_t anon_thp;	/* frames of mapped 2 MiB pages */
+	uint64_t hugetlb;	/* frames of 1 GiB pages */
 };
 
 /*
- * Sums the frame table.  One pass: O(frames), plus the page walks of
- * mapped page-cache frames whose own dirty bit is clear.
+ * Sums the frame table.  One pass: O(frames) (a huge page is stepped
+ * over at its head), plus the page walks of mapped page-cache frames
+ * whose own dirty bit is clear.
  */
 void vm_frame_totals(struct vm_machine *m, struct vm_frame_totals *t);
 

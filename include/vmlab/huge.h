@@ -26,6 +26,8 @@ struct vm_proc;
 
 #define VM_HUGE_2M_LEVEL 1
 #define VM_HUGE_1G_LEVEL 2
+#define VM_HUGE_2M_ORDER 9	/* frames: 512 */
+#define VM_HUGE_1G_ORDER 18	/* frames: 262144 */
 
 /* The level of the leaves a region's pages take: 0 (4 KiB), 1 or 2. */
 static inline int

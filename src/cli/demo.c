@@ -3,7 +3,8 @@
  *
  * It spawns two processes, maps memory, and shows a translation walked
  * level by level, a demand-zero fault, TLB hits and misses with and
- * without ASIDs, the A and D bits, and the faults the x86-64 checks raise.
+ * without ASIDs, the A and D bits, the faults the x86-64 checks raise,
+ * and a walk that stops at the PS leaf of a 2 MiB page.
  */
 #include <config.h>
 
@@ -45,7 +46,10 @@ show_walk(struct vm_machine *m, struct vm_proc *p, uint64_t va)
 		       flags[0] ? flags : "(empty)");
 	}
 	if (x.result == VM_XLATE_PRESENT)
-		printf("    -> physical 0x%" PRIx64 "\n", x.pa);
+		printf("    -> physical 0x%" PRIx64 " (%s page)\n", x.pa,
+		       x.page_size == VM_LEVEL_SIZE(0)	 ? "4K"
+		       : x.page_size == VM_LEVEL_SIZE(1) ? "2M"
+							 : "1G");
 	else
 		printf("    -> not present: an access faults\n");
 }
@@ -63,6 +67,27 @@ show_stats(struct vm_machine *m, const char *what)
 	       s->v[VM_STAT_pgfault], m->clock);
 }
 
+/* A 2 MiB page: one write maps it whole, the walk stops at the PD. */
+static void
+show_huge(struct vm_machine *m, struct vm_proc *p)
+{
+	struct vm_mmap_req r = { .addr = 0x40000000, .len = 2u << 20,
+				 .prot = VM_PROT_READ | VM_PROT_WRITE,
+				 .flags = VM_MAP_FIXED,
+				 .vma_flags = VM_VMA_HUGE_2M };
+	uint64_t at;
+
+	printf("\n4. A huge page: mmap 0x40000000 2M rw- huge=2M, one "
+	       "store.\n");
+	if (vm_mmap(m, p, &r, &at) ||
+	    vm_store(m, p, 0x40123456, 8, 1)) {
+		printf("  (no 2 MiB page could be had)\n");
+		return;
+	}
+	show_walk(m, p, 0x40123456);
+	show_stats(m, "one store, one fault for all 2 MiB");
+}
+
 static int
 run(bool asid)
 {
@@ -77,7 +102,7 @@ run(bool asid)
 	uint64_t va, v, at;
 
 	vm_config_default(&c);
-	c.frames = 256;
+	c.frames = 1024; /* a free 2 MiB block for the huge page */
 	c.asid = asid;
 	if (vm_machine_create(&c, &log, &m))
 		return 1;
@@ -114,6 +139,7 @@ run(bool asid)
 		vm_mem_write(m, a, 0x1000, "x", 1);
 		printf("  pid 2 is now %s\n",
 		       b->state == VM_PROC_ZOMBIE ? "a zombie (SIGSEGV)" : "alive");
+		show_huge(m, a);
 	}
 	vm_machine_destroy(m);
 	return 0;

@@ -141,48 +141,98 @@ START_TEST(test_census_other_uses)
 }
 END_TEST
 
-/* A 2 MiB leaf written by hand over frames 1024..1535: the head is
- * mapped, a tail reports the huge page. */
-START_TEST(test_census_huge)
+/* The huge page that maps va in p: its head frame. */
+static uint64_t
+huge_head(struct vm_machine *m, struct vm_proc *p, uint64_t va, int level)
 {
-	struct vm_machine *m = t_machine(2048);
-	struct vm_proc *p = t_spawn(m);
-	uint64_t va = A_BASE + (2u << 20);
-	struct vm_frame_info fi;
 	struct vm_walk w;
 
-	t_map(m, p, A_BASE, 4096, RW);
-	ck_assert_int_eq(vm_store(m, p, A_BASE, 8, 1), 0);
-	ck_assert_int_eq(vm_phys_frame(&m->phys, 1024)->use, VM_FRAME_FREE);
-	ck_assert_int_eq(vm_phys_frame(&m->phys, 1025)->use, VM_FRAME_FREE);
-	ck_assert_int_eq(vm_pt_walk(m, p, va, 1, 0, &w), 0);
-	vm_pt_set(m, &w, 1, VM_PFN2PTE(1024) | VM_PTE_P | VM_PTE_RW |
-				    VM_PTE_US | VM_PTE_PS | VM_PTE_A);
-	vm_phys_frame(&m->phys, 1024)->use = VM_FRAME_ANON;
-	vm_phys_frame(&m->phys, 1025)->use = VM_FRAME_ANON;
-	ck_assert_int_eq(vm_rmap_add(&m->phys, 1024, p, va), 0);
+	ck_assert_int_eq(vm_pt_walk(m, p, va, 0, 0, &w), 0);
+	ck_assert_int_eq(w.level, level);
+	return VM_PTE2PFN(*w.pte[level]);
+}
 
-	ck_assert_int_eq(vm_frame_census(m, 1024, &fi), 0);
+static void
+map_huge(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+	 uint64_t len, unsigned vflags)
+{
+	struct vm_mmap_req r = { .addr = va, .len = len, .prot = RW,
+				 .flags = VM_MAP_FIXED, .vma_flags = vflags };
+	uint64_t at;
+
+	ck_assert_int_eq(vm_mmap(m, p, &r, &at), 0);
+}
+
+/* A 2 MiB page (a THP to Linux) and a 1 GiB page (hugetlb): the head is
+ * the frame marked compound, every tail reports its huge page; the
+ * totals count the 2 MiB page's 512 frames as anonymous, the 1 GiB
+ * page's only as hugetlb; a split leaves 512 ordinary frames. */
+START_TEST(test_census_huge)
+{
+	struct vm_machine *m = t_machine((1u << 18) + 4096);
+	struct vm_proc *p = t_spawn(m);
+	uint64_t va2 = 0x40000000, va1 = 0x80000000, h2, h1;
+	struct vm_frame_info fi;
+	struct vm_frame_totals t0, t;
+
+	vm_frame_totals(m, &t0);
+	map_huge(m, p, va2, 2u << 20, VM_VMA_HUGE_2M);
+	map_huge(m, p, va1, 1u << 30, VM_VMA_HUGE_1G);
+	ck_assert_int_eq(vm_store(m, p, va2 + 4096, 8, 1), 0);
+	ck_assert_int_eq(vm_store(m, p, va1, 8, 1), 0);
+	h2 = huge_head(m, p, va2, 1);
+	h1 = huge_head(m, p, va1, 2);
+
+	ck_assert_int_eq(vm_frame_census(m, h2, &fi), 0);
 	ck_assert_int_eq(fi.compound, VM_COMPOUND_HEAD);
-	ck_assert(!fi.hugetlb && fi.referenced && !fi.dirty);
+	ck_assert(!fi.hugetlb && fi.referenced && fi.dirty);
 	ck_assert_uint_eq(fi.mapcount, 1);
-	ck_assert_int_eq(vm_frame_census(m, 1025, &fi), 0);
+	ck_assert_uint_eq(fi.pages, 512);
+	ck_assert_int_eq(vm_frame_census(m, h2 + 511, &fi), 0);
 	ck_assert_int_eq(fi.compound, VM_COMPOUND_TAIL);
-	ck_assert_uint_eq(fi.head, 1024);
+	ck_assert_uint_eq(fi.head, h2);
 	ck_assert_uint_eq(fi.mapcount, 1);
-	ck_assert(fi.referenced);
-	/* kpageflags: the tail reports its head's state */
-	ck_assert_uint_eq(fmt_kpageflags(m, 1024) & KPF_COMPOUND,
-			  KPF(COMPOUND_HEAD) | KPF(THP));
-	ck_assert_uint_eq(fmt_kpageflags(m, 1025),
-			  (fmt_kpageflags(m, 1024) & ~KPF(COMPOUND_HEAD)) |
-				  KPF(COMPOUND_TAIL));
-	ck_assert_uint_eq(fmt_kpagecount(m, 1025), 1);
+	ck_assert(fi.referenced && !fi.hugetlb);
+	ck_assert_int_eq(vm_frame_census(m, h2 + 512, &fi), 0);
+	ck_assert_int_ne(fi.compound, VM_COMPOUND_TAIL);
+	ck_assert_int_eq(vm_frame_census(m, h1 + 262143, &fi), 0);
+	ck_assert_int_eq(fi.compound, VM_COMPOUND_TAIL);
+	ck_assert_uint_eq(fi.head, h1);
+	ck_assert(fi.hugetlb);
 
-	vm_rmap_del(&m->phys, 1024, p, va);
-	vm_phys_frame(&m->phys, 1024)->use = VM_FRAME_FREE;
-	vm_phys_frame(&m->phys, 1025)->use = VM_FRAME_FREE;
-	vm_pt_set(m, &w, 1, 0);
+	/* kpageflags: THP for 2 MiB, HUGE for 1 GiB (and, as hugetlb
+	 * folios, neither on the LRU nor swap-backed); tails as heads */
+	ck_assert_uint_eq(fmt_kpageflags(m, h2) & KPF_COMPOUND,
+			  KPF(COMPOUND_HEAD) | KPF(THP));
+	ck_assert(fmt_kpageflags(m, h2) & KPF(LRU));
+	ck_assert_uint_eq(fmt_kpageflags(m, h2 + 1),
+			  (fmt_kpageflags(m, h2) & ~KPF(COMPOUND_HEAD)) |
+				  KPF(COMPOUND_TAIL));
+	ck_assert_uint_eq(fmt_kpageflags(m, h1) & KPF_COMPOUND,
+			  KPF(COMPOUND_HEAD) | KPF(HUGE));
+	ck_assert_uint_eq(fmt_kpageflags(m, h1) &
+				  (KPF(LRU) | KPF(SWAPBACKED) | KPF(ANON)),
+			  KPF(ANON));
+	ck_assert_uint_eq(fmt_kpageflags(m, h1 + 4096),
+			  (fmt_kpageflags(m, h1) & ~KPF(COMPOUND_HEAD)) |
+				  KPF(COMPOUND_TAIL));
+	ck_assert_uint_eq(fmt_kpagecount(m, h2 + 7), 1);
+	ck_assert_uint_eq(fmt_kpagecount(m, h1 + 7), 1);
+
+	vm_frame_totals(m, &t);
+	ck_assert_uint_eq(t.anon_thp, 512);
+	ck_assert_uint_eq(t.hugetlb, 1u << 18);
+	ck_assert_uint_eq(t.anon_mapped, t0.anon_mapped + 512);
+
+	/* a 4 KiB cut splits the 2 MiB page: ordinary frames now */
+	ck_assert_int_eq(vm_munmap(m, p, va2, 4096), 0);
+	ck_assert_int_eq(vm_frame_census(m, h2 + 1, &fi), 0);
+	ck_assert_int_eq(fi.compound, VM_COMPOUND_NONE);
+	ck_assert_uint_eq(fi.pages, 1);
+	ck_assert_uint_eq(fmt_kpageflags(m, h2 + 1) & KPF_COMPOUND, 0);
+	vm_frame_totals(m, &t);
+	ck_assert_uint_eq(t.anon_thp, 0);
+	ck_assert_uint_eq(t.anon_mapped, t0.anon_mapped + 511);
 	vm_machine_destroy(m);
 }
 END_TEST
@@ -250,6 +300,7 @@ suite_census(void)
 	tcase_add_test(core, test_census_totals);
 	tcase_add_test(core, test_census_changes_nothing);
 	tcase_add_test(limits, test_census_huge);
+	tcase_set_timeout(limits, 60); /* a 1 GiB page is zeroed */
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	return s;

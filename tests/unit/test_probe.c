@@ -371,6 +371,58 @@ START_TEST(test_probe_huge)
 }
 END_TEST
 
+/* A huge=2M and a huge=1G region faulted in: the walk stops at the PS
+ * leaf of the PD or the PDPT, the frame is the page's head plus the
+ * 4 KiB index, the TLB entry an access left is of the page's size. */
+START_TEST(test_probe_huge_regions)
+{
+	struct vm_machine *m = t_machine((1u << 18) + 4096);
+	struct vm_proc *p = t_spawn(m);
+	const struct {
+		uint64_t base, len;
+		unsigned flags;
+		int level;
+		unsigned tlb_size;
+		const char *text;
+	} r[] = {
+		{ 0x40000000, 4u << 20, VM_VMA_HUGE_2M, 1, VM_TLB_2M,
+		  "2M page)\n" },
+		{ 0x80000000, 1u << 30, VM_VMA_HUGE_1G, 2, VM_TLB_1G,
+		  "1G page)\n" },
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct vm_mmap_req q = { .addr = r[i].base, .len = r[i].len,
+					 .prot = RW, .flags = VM_MAP_FIXED,
+					 .vma_flags = r[i].flags };
+		uint64_t at, va = r[i].base + r[i].len - 0x1ff8, head;
+		struct vm_xlate x;
+		char *text;
+
+		ck_assert_int_eq(vm_mmap(m, p, &q, &at), 0);
+		ck_assert_int_eq(vm_store(m, p, va, 8, 1), 0);
+		ck_assert_int_eq(vm_probe_translate(m, p, va, &x), 0);
+		ck_assert_int_eq(x.result, VM_XLATE_PRESENT);
+		ck_assert_int_eq(x.level, r[i].level);
+		ck_assert(x.step[r[i].level].entry & VM_PTE_PS);
+		ck_assert_uint_eq(x.page_size, VM_LEVEL_SIZE(r[i].level));
+		head = VM_PTE2PFN(x.step[r[i].level].entry);
+		ck_assert_uint_eq(head % (VM_LEVEL_SIZE(r[i].level) >> 12), 0);
+		ck_assert_uint_eq(x.pfn,
+				  head + ((va & (VM_LEVEL_SIZE(r[i].level) -
+						 1)) >> 12));
+		ck_assert_uint_eq(x.pa, (x.pfn << 12) | (va & 0xfff));
+		ck_assert(x.tlb.hit);
+		ck_assert_uint_eq(x.tlb.size, r[i].tlb_size);
+		ck_assert_uint_eq(x.tlb.pfn, head);
+		text = xlate_text(&x, p->pid);
+		ck_assert_ptr_nonnull(strstr(text, r[i].text));
+		free(text);
+	}
+	vm_machine_destroy(m);
+}
+END_TEST
+
 /* A probe moves no counter, clock, A bit or TLB stamp. */
 START_TEST(test_probe_changes_nothing)
 {
@@ -423,6 +475,7 @@ suite_probe(void)
 	Suite *s = suite_create("probe");
 	TCase *core = tcase_create("core");
 	TCase *errors = tcase_create("errors");
+	TCase *limits = tcase_create("limits");
 
 	tcase_add_unchecked_fixture(core, t_state_setup, t_state_teardown);
 	tcase_add_test(core, test_probe_present);
@@ -435,7 +488,11 @@ suite_probe(void)
 	tcase_add_test(core, test_probe_changes_nothing);
 	tcase_add_test(errors, test_probe_non_canonical);
 	tcase_add_test(errors, test_probe_zombie);
+	tcase_add_unchecked_fixture(limits, t_state_setup, t_state_teardown);
+	tcase_add_test(limits, test_probe_huge_regions);
+	tcase_set_timeout(limits, 60); /* a 1 GiB page is zeroed */
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
+	suite_add_tcase(s, limits);
 	return s;
 }
