@@ -459,38 +459,51 @@ random_bytes(const struct vm_machine *m, const struct vm_proc *p,
 	}
 }
 
-/* The auxiliary vector in create_elf_tables()'s order; returns the number
- * of words (pairs * 2, AT_NULL included).  The entries whose values are
- * the CPU's or the kernel's (AT_MINSIGSTKSZ, AT_HWCAP, AT_HWCAP2, the
- * rseq sizes) are this host's, each present when the host has it. */
+/* This host's value of auxv entry type, as the kernel gave it: read from
+ * /proc/self/auxv, since the C library rewrites some (glibc's
+ * getauxval(AT_HWCAP) is its own x86-64 bit, not the CPU's). */
+static uint64_t
+host_aux(uint64_t type)
+{
+	uint64_t kv[2], v = getauxval((unsigned long)type);
+	FILE *f = fopen("/proc/self/auxv", "re");
+
+	if (!f)
+		return v;
+	while (fread(kv, sizeof(kv), 1, f) == 1 && kv[0] != AT_NULL)
+		if (kv[0] == type) {
+			v = kv[1];
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* The auxiliary vector in create_elf_tables()'s order, as an x86-64
+ * kernel with rseq gives it; returns the number of words (pairs * 2,
+ * AT_NULL included).  The values that are the CPU's or the kernel's
+ * (AT_MINSIGSTKSZ, AT_HWCAP, AT_HWCAP2, the rseq sizes) are this host's. */
 static size_t
 auxv(uint64_t *v, const struct vm_elf_image *img, uint64_t rnd,
      uint64_t execfn, uint64_t platform)
 {
 	const uint64_t pairs[][2] = {
-		{AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)},
-		{AT_HWCAP, getauxval(AT_HWCAP)}, {AT_PAGESZ, VM_PAGE_SIZE},
+		{AT_MINSIGSTKSZ, host_aux(AT_MINSIGSTKSZ)},
+		{AT_HWCAP, host_aux(AT_HWCAP)}, {AT_PAGESZ, VM_PAGE_SIZE},
 		{AT_CLKTCK, 100}, {AT_PHDR, img->phdr},
 		{AT_PHENT, PHDR_SIZE}, {AT_PHNUM, img->phnum},
 		{AT_BASE, 0}, {AT_FLAGS, 0}, {AT_ENTRY, img->entry},
 		{AT_UID, getuid()}, {AT_EUID, geteuid()},
 		{AT_GID, getgid()}, {AT_EGID, getegid()},
 		{AT_SECURE, 0}, {AT_RANDOM, rnd},
-		{AT_HWCAP2, getauxval(AT_HWCAP2)}, {AT_EXECFN, execfn},
+		{AT_HWCAP2, host_aux(AT_HWCAP2)}, {AT_EXECFN, execfn},
 		{AT_PLATFORM, platform},
-		{AT_RSEQ_FEATURE_SIZE, getauxval(AT_RSEQ_FEATURE_SIZE)},
-		{AT_RSEQ_ALIGN, getauxval(AT_RSEQ_ALIGN)}, {AT_NULL, 0},
+		{AT_RSEQ_FEATURE_SIZE, host_aux(AT_RSEQ_FEATURE_SIZE)},
+		{AT_RSEQ_ALIGN, host_aux(AT_RSEQ_ALIGN)}, {AT_NULL, 0},
 	};
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		bool host = pairs[i][0] == AT_MINSIGSTKSZ ||
-			    pairs[i][0] == AT_HWCAP2 ||
-			    pairs[i][0] == AT_RSEQ_FEATURE_SIZE ||
-			    pairs[i][0] == AT_RSEQ_ALIGN;
-
-		if (host && !pairs[i][1])
-			continue; /* the host kernel gives none */
 		v[n++] = pairs[i][0];
 		v[n++] = pairs[i][1];
 	}

@@ -26,6 +26,10 @@ stat_field() {
 real_aux() {
 	awk -v t="$2" '$1 == "auxv" && $2 == t { print $3 }' "$1"
 }
+# the types of the auxv entries in elfstop's output, one a line
+real_aux_types() {
+	awk '$1 == "auxv" { print $2 }' "$1"
+}
 # LEN bytes at VA of a file (mem), with dd: it seeks where od would read
 at() { # FILE VA LEN
 	dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" bs="$3" \
@@ -47,6 +51,7 @@ lab_aux() {
 	at=$((at + 8))
 	while [ "$n" -lt 128 ]; do
 		t=$(mem_u64 "$1" "$at")
+		[ "$2" = all ] && echo "$t"
 		[ "$t" = "$2" ] && { mem_u64 "$1" $((at + 8)); return; }
 		[ -n "$t" ] && [ "$t" != 0 ] || return 0
 		at=$((at + 16)) n=$((n + 1))
@@ -79,6 +84,16 @@ for prog in /bin/ls /bin/true /usr/bin/env /sbin/ldconfig; do
 		"$(grep -c '\[heap\]' "$T/linux.$name")" "$name: [heap] lines"
 	# the entry point, the program headers, as Linux's auxv gives them
 	for t in 3 5 9; do
+		expect_eq "$(lab_aux "$pid" $t)" "$(real_aux "$T/linux.$name" $t)" \
+			"$name: auxv type $t"
+	done
+	# the same entries in the same order, but AT_SYSINFO_EHDR (33: no
+	# vDSO); the host's values where the lab takes the host's
+	real_aux_types "$T/linux.$name" | grep -vx 33 >"$T/linux.types"
+	lab_aux "$pid" all | grep -vx 0 >"$T/lab.types"
+	diff "$T/linux.types" "$T/lab.types" >"$T/diff" ||
+		fail "$name: auxv entries differ from Linux's: $(cat "$T/diff")"
+	for t in 6 16 17 26 27 28 51; do
 		expect_eq "$(lab_aux "$pid" $t)" "$(real_aux "$T/linux.$name" $t)" \
 			"$name: auxv type $t"
 	done
