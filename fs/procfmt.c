@@ -116,6 +116,7 @@
 #include "vmlab/huge.h"
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
+#include "vmlab/mmu.h"
 #include "vmlab/pagecache.h"
 #include "vmlab/phys.h"
 #include "vmlab/proc.h"
@@ -774,10 +775,21 @@ fmt_statm(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 	return sb->err;
 }
 
+/* cmdline: the argument strings of an exec'd process, read as an
+ * observer from its stack, as Linux reads [arg_start, arg_end); else
+ * (no argument vector) the name and a NUL. */
 int
 fmt_cmdline(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 {
-	if (!is_zombie(p))
+	uint64_t len = p->layout.arg_end - p->layout.arg_start;
+	char args[VM_PAGE_SIZE];
+
+	if (is_zombie(p))
+		return sb->err;
+	if (p->layout.arg_end > p->layout.arg_start && len <= sizeof(args) &&
+	    vm_mem_peek(m, p, p->layout.arg_start, args, len) == len)
+		sbuf_put(sb, args, len);
+	else
 		sbuf_put(sb, p->comm, strnlen(p->comm, VM_COMM_LEN) + 1);
 	return sb->err;
 }

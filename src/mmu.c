@@ -30,6 +30,7 @@
 #include "vmlab/machine.h"
 #include "vmlab/mm.h"
 #include "vmlab/mmu.h"
+#include "vmlab/pager.h"
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 #include "vmlab/reclaim.h"
@@ -411,6 +412,46 @@ vm_mem_read(struct vm_machine *m, struct vm_proc *p, uint64_t va, void *buf,
 	    size_t len)
 {
 	return mem_rw(m, p, va, buf, NULL, len);
+}
+
+size_t
+vm_mem_peek(struct vm_machine *m, struct vm_proc *p, uint64_t va, void *buf,
+	    size_t len)
+{
+	unsigned char page[VM_PAGE_SIZE];
+	size_t done = 0;
+
+	if (p->state == VM_PROC_ZOMBIE)
+		return 0;
+	while (done < len) {
+		uint64_t at = va + done, off = at & (VM_PAGE_SIZE - 1);
+		size_t n = VM_PAGE_SIZE - off;
+		const unsigned char *src = NULL;
+		struct vm_walk w;
+		vm_pte_t e = 0;
+
+		if (n > len - done)
+			n = len - done;
+		if (at >= vm_user_top(m) || !vm_vma_find(&p->vmas, at))
+			break;
+		if (vm_pt_walk(m, p, at, 0, 0, &w) == 0 || w.level > 0)
+			e = *w.pte[w.level];
+		if (e & VM_PTE_P) {
+			uint64_t pa = (VM_PTE2PFN(e) << VM_PAGE_SHIFT) +
+				      (at & (VM_LEVEL_SIZE(w.level) - 1));
+
+			src = m->phys.mem + pa;
+		} else if (e && vm_pager_swap_peek(m, VM_SWP_SLOT(e),
+						   page) == 0) {
+			src = page + off;
+		}
+		if (src)
+			memcpy((char *)buf + done, src, n);
+		else
+			memset((char *)buf + done, 0, n);
+		done += n;
+	}
+	return done;
 }
 
 ssize_t

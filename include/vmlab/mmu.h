@@ -116,6 +116,15 @@ int vm_access_bytes(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 ssize_t vm_mem_read(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 		    void *buf, size_t len);
 
+/*
+ * An observer's look at len bytes of p's memory at va: copies what is
+ * there without an access, a fault or a count (a resident page from its
+ * frame, a swapped one from its slot, an untouched one as zeros).  Stops
+ * at a page no region maps.  Returns the bytes copied (0 for a zombie).
+ */
+size_t vm_mem_peek(struct vm_machine *m, struct vm_proc *p, uint64_t va,
+		   void *buf, size_t len);
+
 /* A piece of a pinned read: len bytes at ptr, in frame pfn. */
 struct vm_mem_span {
 	void *ptr;

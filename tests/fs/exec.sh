@@ -75,6 +75,10 @@ for prog in /bin/ls /bin/true /usr/bin/env /sbin/ldconfig; do
 	echo "exec files/$name" >"$MNT/$pid/ctl" || fail "exec files/$name"
 	expect_eq "$(sed -n 's/^Name:\t//p' "$MNT/$pid/status")" "$name" \
 		"$name: the process's name"
+	# cmdline: argv, read from the new stack, NUL-terminated
+	expect_eq "$(od -An -c "$MNT/$pid/cmdline" | tr -s ' ' | sed 's/^ //')" \
+		"$(printf 'files/%s' "$name" | od -An -c | tr -s ' ' | sed 's/^ //; s/$/ \\0/')" \
+		"$name: cmdline"
 	image_lines "$MNT/$pid/maps" "$MNT/files/$name" >"$T/lab.maps"
 	image_lines "$T/linux.$name" "$real" >"$T/linux.maps"
 	[ -s "$T/linux.maps" ] || fail "$name: no lines of $real in Linux's maps"

@@ -289,12 +289,55 @@ START_TEST(test_mmu_mem_write_oom)
 }
 END_TEST
 
+/* An observer's peek: resident bytes from the frame, swapped ones from
+ * the slot, untouched ones as zeros, up to the first unmapped page; no
+ * access, fault or page-in. */
+START_TEST(test_mmu_peek)
+{
+	struct vm_config c;
+	struct vm_machine *m;
+	struct vm_proc *p;
+	char buf[3 * 4096], want[3 * 4096];
+	uint64_t faults, acc;
+
+	vm_config_default(&c);
+	c.frames = 256;
+	c.swap_pages = 64;
+	c.state_dir = t_state;
+	m = t_machine_cfg(&c);
+	p = t_spawn(m);
+	t_map(m, p, BASE, 3 * 4096, VM_PROT_READ | VM_PROT_WRITE);
+	memset(want, 0, sizeof(want));
+	memcpy(want + 4090, "hello, world", 12); /* across pages 0 and 1 */
+	ck_assert_int_eq(vm_mem_write(m, p, BASE + 4090, "hello, world", 12),
+			 12);
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4096, VM_ADV_PAGEOUT), 0);
+	ck_assert_uint_eq(p->swapents, 1);
+	faults = m->stats.v[VM_STAT_pgfault];
+	acc = m->stats.v[VM_STAT_accesses];
+	memset(buf, 0x55, sizeof(buf));
+	ck_assert_uint_eq(vm_mem_peek(m, p, BASE, buf, sizeof(buf)),
+			  sizeof(buf));
+	ck_assert_mem_eq(buf, want, sizeof(buf));
+	ck_assert_uint_eq(m->stats.v[VM_STAT_pgfault], faults);
+	ck_assert_uint_eq(m->stats.v[VM_STAT_accesses], acc);
+	ck_assert_uint_eq(p->swapents, 1); /* nothing paged in */
+	/* the page after the region ends the peek */
+	ck_assert_uint_eq(vm_mem_peek(m, p, BASE + 2 * 4096, buf, 2 * 4096),
+			  4096);
+	vm_proc_kill(m, p, 9);
+	ck_assert_uint_eq(vm_mem_peek(m, p, BASE, buf, 16), 0);
+	vm_machine_destroy(m);
+}
+END_TEST
+
 Suite *
 suite_mmu(void)
 {
 	Suite *s = suite_create("mmu");
 	TCase *core = tcase_create("core");
 	TCase *errors = tcase_create("errors");
+	TCase *peek = tcase_create("peek");
 
 	tcase_add_test(core, test_mmu_demand_zero);
 	tcase_add_test(core, test_mmu_accessed_dirty);
@@ -306,6 +349,9 @@ suite_mmu(void)
 	tcase_add_test(errors, test_mmu_noncanonical_and_holes);
 	tcase_add_test(errors, test_mmu_range_into_hole);
 	tcase_add_test(errors, test_mmu_mem_write_oom);
+	tcase_add_checked_fixture(peek, t_state_setup, t_state_teardown);
+	tcase_add_test(peek, test_mmu_peek);
+	suite_add_tcase(s, peek);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
 	return s;
