@@ -730,9 +730,11 @@ fmt_stat(struct vm_machine *m, struct vm_proc *p, struct sbuf *sb)
 	/* 1-21: pid .. itrealvalue */
 	sbuf_printf(sb,
 		    "%d (%.*s) %c %d %d %d 0 -1 0 %" PRIu64 " 0 %" PRIu64
-		    " 0 0 0 0 0 20 0 1 0",
+		    " 0 %" PRIu64 " %" PRIu64 " 0 0 20 0 1 0",
 		    p->pid, VM_COMM_LEN, p->comm, p->state, p->ppid, p->pid,
-		    p->pid, minflt, majflt);
+		    p->pid, minflt, majflt,
+		    (p->cpu_ns - p->cpu_sys_ns) / NS_PER_TICK,
+		    p->cpu_sys_ns / NS_PER_TICK);
 	/* 22-28: starttime vsize rss rsslim startcode endcode startstack */
 	sbuf_printf(sb,
 		    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64

@@ -244,7 +244,8 @@ access_inline(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 	      int access, int mode, unsigned flags, uint64_t *pa,
 	      struct vm_fault_info *fi)
 {
-	int rc;
+	uint64_t t0 = m->clock, s0 = m->clock_sys;
+	int rc = 0;
 
 	if (p->state == VM_PROC_ZOMBIE)
 		return -ESRCH;
@@ -252,15 +253,18 @@ access_inline(struct vm_machine *m, struct vm_proc *p, uint64_t va,
 		m->stats.v[VM_STAT_accesses]++;
 		p->stats.v[VM_STAT_accesses]++;
 	}
-	if (mmu_translate(m, p, va, access, mode, pa, fi)) {
+	if (mmu_translate(m, p, va, access, mode, pa, fi))
 		rc = access_slow(m, p, va, access, mode, flags, pa, fi);
-		if (rc)
-			return rc;
+	if (!rc) {
+		m->clock += m->cfg.cost_mem_ref;
+		if (m->pol->flags & (VM_POL_TOUCH | VM_POL_TICK))
+			vm_reclaim_access(m, *pa >> VM_PAGE_SHIFT);
 	}
-	m->clock += m->cfg.cost_mem_ref;
-	if (m->pol->flags & (VM_POL_TOUCH | VM_POL_TICK))
-		vm_reclaim_access(m, *pa >> VM_PAGE_SHIFT);
-	return 0;
+	/* the access's time is p's, as a task's: what its faults did and
+	 * waited for (reclaim, swap I/O) is its system time */
+	p->cpu_ns += m->clock - t0;
+	p->cpu_sys_ns += m->clock_sys - s0;
+	return rc;
 }
 
 int

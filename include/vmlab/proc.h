@@ -57,6 +57,9 @@ struct vm_proc {
 	uint64_t limit;		/* charged frames allowed, 0 = no limit */
 	uint64_t start_time;	/* simulated clock at spawn */
 	uint64_t start_stack;	/* top of the initial stack */
+	uint64_t cpu_ns;	/* simulated time of its accesses, faults
+				   and the I/O they waited for */
+	uint64_t cpu_sys_ns;	/* ... of which in faults and I/O */
 	struct vm_proc_layout layout; /* what exec loaded: stat shows it */
 	uint32_t family;	/* its family's number in the reverse map */
 	struct vm_proc *family_next; /* the next member (phys.h) */

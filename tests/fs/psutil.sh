@@ -27,6 +27,9 @@ print("name", p.name())
 print("ppid", p.ppid())
 print("status", p.status())
 print("create_time", int(p.create_time()))
+t = p.cpu_times()
+print("utime", round(t.user * 100))
+print("stime", round(t.system * 100))
 m = p.memory_info()
 print("rss", m.rss)
 print("vms", m.vms)
@@ -73,6 +76,11 @@ btime=$(awk '$1 == "btime" { print $2 }' "$MNT/stat")
 start=$(awk '{ print $22 }' "$MNT/$pid/stat")
 expect_eq "$(got create_time)" "$((btime + start / 100))" "create_time"
 expect_eq "$(got boot_time)" "$btime" "boot_time"
+# cpu_times: stat's utime and stime (14, 15) in USER_HZ ticks; the filler's
+# faults and swap-outs (100 us each) are system time, some ticks of it
+expect_eq "$(got utime)" "$(awk '{ print $14 }' "$MNT/$pid/stat")" "cpu_times.user"
+expect_eq "$(got stime)" "$(awk '{ print $15 }' "$MNT/$pid/stat")" "cpu_times.system"
+[ "$(got stime)" -ge 1 ] || fail "no system time for the filler's faults: $(got stime)"
 expect_eq "$(got pids)" "$(ls "$MNT" | grep '^[0-9]' | sort -n | tr '\n' ' ' |
 	sed 's/ $//')" "psutil.pids"
 

@@ -15,6 +15,7 @@
 
 #include "lib.h"
 
+#include "../../fs/procfmt.h"
 #include "../../fs/sysfmt.h"
 
 Suite *suite_sysfmt(void);
@@ -104,6 +105,51 @@ START_TEST(test_sysfmt_clock_split)
 	ck_assert_uint_eq(m->clock_sys,
 			  sys + c->cost_swap_out + c->cost_major_fault);
 	ck_assert_uint_le(m->clock_sys, m->clock);
+	vm_machine_destroy(m);
+}
+END_TEST
+
+/* A process's time is that of its own accesses and what they did: two
+ * processes' add up to the clock but for a pageout no access made, and
+ * stat's utime and stime are it in ticks. */
+START_TEST(test_sysfmt_proc_time)
+{
+	struct vm_machine *m = swap_machine(64);
+	struct vm_proc *p = t_spawn(m), *q = t_spawn(m);
+	const struct vm_config *c = &m->cfg;
+	uint64_t v, out;
+	char *s;
+
+	m->cfg.cost_minor_fault = 30000000; /* 3 ticks a fault */
+	t_map(m, p, BASE, 4096, RW);
+	t_map(m, q, BASE, 2 * 4096, RW);
+	ck_assert_int_eq(vm_store(m, p, BASE, 8, 7), 0);
+	ck_assert_int_eq(vm_store(m, q, BASE, 8, 7), 0);
+	ck_assert_int_eq(vm_store(m, q, BASE + 4096, 8, 7), 0);
+	ck_assert_uint_eq(p->cpu_sys_ns, c->cost_minor_fault);
+	ck_assert_uint_eq(q->cpu_sys_ns, 2 * c->cost_minor_fault);
+	ck_assert_uint_eq(p->cpu_ns + q->cpu_ns, m->clock);
+	out = m->clock;
+	ck_assert_int_eq(vm_madvise(m, p, BASE, 4096, VM_ADV_PAGEOUT), 0);
+	ck_assert_int_eq(vm_load(m, p, BASE, 8, &v), 0); /* a major fault */
+	ck_assert_uint_eq(p->cpu_sys_ns,
+			  c->cost_minor_fault + c->cost_major_fault);
+	ck_assert_uint_eq(p->cpu_ns + q->cpu_ns + c->cost_swap_out, m->clock);
+	ck_assert_uint_gt(m->clock, out);
+	s = render_p(fmt_stat, m, q);
+	{
+		/* fields 14 and 15, counted from 3 (state) after the name */
+		const char *at = strrchr(s, ')') + 2;
+		unsigned long long ut = 0, st = 0;
+
+		for (int field = 3; field < 14; field++)
+			at = strchr(at, ' ') + 1;
+		ck_assert_int_eq(sscanf(at, "%llu %llu", &ut, &st), 2);
+		ck_assert_uint_eq(ut, (q->cpu_ns - q->cpu_sys_ns) / 10000000);
+		ck_assert_uint_eq(st, q->cpu_sys_ns / 10000000);
+	}
+	ck_assert_uint_eq(q->cpu_sys_ns / 10000000, 6);
+	free(s);
 	vm_machine_destroy(m);
 }
 END_TEST
@@ -226,6 +272,7 @@ suite_sysfmt(void)
 
 	tcase_add_unchecked_fixture(core, t_state_setup, t_state_teardown);
 	tcase_add_test(core, test_sysfmt_clock_split);
+	tcase_add_test(core, test_sysfmt_proc_time);
 	tcase_add_test(core, test_sysfmt_stat);
 	tcase_add_test(core, test_sysfmt_cpuinfo);
 	tcase_add_test(core, test_sysfmt_self);
