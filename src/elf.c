@@ -459,24 +459,36 @@ random_bytes(const struct vm_machine *m, const struct vm_proc *p,
 	}
 }
 
-/* This host's value of auxv entry type, as the kernel gave it: read from
- * /proc/self/auxv, since the C library rewrites some (glibc's
- * getauxval(AT_HWCAP) is its own x86-64 bit, not the CPU's). */
-static uint64_t
-host_aux(uint64_t type)
+/* This host's auxv as the kernel gave it, read once from /proc/self/auxv
+ * (the C library rewrites some: glibc's getauxval(AT_HWCAP) is its own
+ * x86-64 bit, not the CPU's).  *n pairs, 0 when it cannot be read. */
+struct host_auxv {
+	uint64_t kv[64][2];
+	size_t n;
+};
+
+static void
+host_auxv_read(struct host_auxv *h)
 {
-	uint64_t kv[2], v = getauxval((unsigned long)type);
 	FILE *f = fopen("/proc/self/auxv", "re");
 
+	h->n = 0;
 	if (!f)
-		return v;
-	while (fread(kv, sizeof(kv), 1, f) == 1 && kv[0] != AT_NULL)
-		if (kv[0] == type) {
-			v = kv[1];
-			break;
-		}
+		return;
+	while (h->n < 64 && fread(h->kv[h->n], sizeof(h->kv[0]), 1, f) == 1 &&
+	       h->kv[h->n][0] != AT_NULL)
+		h->n++;
 	fclose(f);
-	return v;
+}
+
+/* The host's value of auxv entry type (getauxval's when unread). */
+static uint64_t
+host_aux(const struct host_auxv *h, uint64_t type)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->kv[i][0] == type)
+			return h->kv[i][1];
+	return getauxval((unsigned long)type);
 }
 
 /* The auxiliary vector in create_elf_tables()'s order, as an x86-64
@@ -487,27 +499,28 @@ static size_t
 auxv(uint64_t *v, const struct vm_elf_image *img, uint64_t rnd,
      uint64_t execfn, uint64_t platform)
 {
-	const uint64_t pairs[][2] = {
-		{AT_MINSIGSTKSZ, host_aux(AT_MINSIGSTKSZ)},
-		{AT_HWCAP, host_aux(AT_HWCAP)}, {AT_PAGESZ, VM_PAGE_SIZE},
-		{AT_CLKTCK, 100}, {AT_PHDR, img->phdr},
-		{AT_PHENT, PHDR_SIZE}, {AT_PHNUM, img->phnum},
-		{AT_BASE, 0}, {AT_FLAGS, 0}, {AT_ENTRY, img->entry},
-		{AT_UID, getuid()}, {AT_EUID, geteuid()},
-		{AT_GID, getgid()}, {AT_EGID, getegid()},
-		{AT_SECURE, 0}, {AT_RANDOM, rnd},
-		{AT_HWCAP2, host_aux(AT_HWCAP2)}, {AT_EXECFN, execfn},
-		{AT_PLATFORM, platform},
-		{AT_RSEQ_FEATURE_SIZE, host_aux(AT_RSEQ_FEATURE_SIZE)},
-		{AT_RSEQ_ALIGN, host_aux(AT_RSEQ_ALIGN)}, {AT_NULL, 0},
-	};
-	size_t n = 0;
+	struct host_auxv h;
 
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		v[n++] = pairs[i][0];
-		v[n++] = pairs[i][1];
-	}
-	return n;
+	host_auxv_read(&h);
+	const uint64_t pairs[][2] = {
+		{AT_MINSIGSTKSZ, host_aux(&h, AT_MINSIGSTKSZ)},
+		{AT_HWCAP, host_aux(&h, AT_HWCAP)},
+		{AT_PAGESZ, VM_PAGE_SIZE}, {AT_CLKTCK, 100},
+		{AT_PHDR, img->phdr}, {AT_PHENT, PHDR_SIZE},
+		{AT_PHNUM, img->phnum}, {AT_BASE, 0}, {AT_FLAGS, 0},
+		{AT_ENTRY, img->entry}, {AT_UID, getuid()},
+		{AT_EUID, geteuid()}, {AT_GID, getgid()},
+		{AT_EGID, getegid()}, {AT_SECURE, 0},
+		{AT_RANDOM, rnd}, {AT_HWCAP2, host_aux(&h, AT_HWCAP2)},
+		{AT_EXECFN, execfn}, {AT_PLATFORM, platform},
+		{AT_RSEQ_FEATURE_SIZE,
+		 host_aux(&h, AT_RSEQ_FEATURE_SIZE)},
+		{AT_RSEQ_ALIGN, host_aux(&h, AT_RSEQ_ALIGN)},
+		{AT_NULL, 0},
+	};
+
+	memcpy(v, pairs, sizeof(pairs));
+	return 2 * (sizeof(pairs) / sizeof(pairs[0]));
 }
 
 /* Puts len bytes at stack address va into the host copy of the top. */

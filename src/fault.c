@@ -291,11 +291,11 @@ fault_cow(struct fault_ctx *c)
  * takes the region's rights (but not RW while it is COW) and the page's
  * TLB entry goes. */
 static int
-fault_present(struct fault_ctx *c)
+fault_present(struct fault_ctx *c, int level)
 {
-	vm_pte_t *pte = c->w.pte[0];
+	vm_pte_t *pte = c->w.pte[level];
 	vm_pte_t keep = *pte & (VM_PTE_A | VM_PTE_D | VM_PTE_G | VM_PTE_COW |
-				VM_PTE_SOFT_DIRTY);
+				VM_PTE_SOFT_DIRTY | VM_PTE_PS);
 	vm_pte_t val = fault_pte(c->vma, VM_PTE2PFN(*pte)) | keep;
 
 	if (val & VM_PTE_COW)
@@ -392,16 +392,8 @@ fault_huge(struct fault_ctx *c, int level)
 	if (!(e & VM_PTE_PS))
 		return -EAGAIN; /* split before, or 4 KiB pages from the start */
 	head = VM_PTE2PFN(e);
-	if (!(c->fi->access & VM_ACC_W) || !(e & VM_PTE_COW)) {
-		vm_pte_t keep = e & (VM_PTE_A | VM_PTE_D | VM_PTE_COW);
-		vm_pte_t val = fault_pte(c->vma, head) | VM_PTE_PS | keep;
-
-		if (val & VM_PTE_COW)
-			val &= ~VM_PTE_RW;
-		vm_pt_set(m, &c->w, level, val);
-		vm_tlb_shootdown(m, c->p, c->fi->va);
-		return 0;
-	}
+	if (!(c->fi->access & VM_ACC_W) || !(e & VM_PTE_COW))
+		return fault_present(c, level);
 	if (vm_frame_mapcount(&m->phys, head) == 1) {
 		vm_pt_set(m, &c->w, level, (e | VM_PTE_RW) & ~VM_PTE_COW);
 		vm_tlb_shootdown(m, c->p, c->fi->va);
@@ -444,5 +436,5 @@ vm_fault(struct vm_machine *m, struct vm_proc *p,
 		return fault_swapin(&c);
 	if ((fi->access & VM_ACC_W) && (pte & VM_PTE_COW))
 		return fault_cow(&c);
-	return fault_present(&c);
+	return fault_present(&c, 0);
 }

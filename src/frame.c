@@ -63,6 +63,22 @@ phys_full(struct vm_machine *m, struct vm_proc *p)
 	return m->phys.nfree == 0;
 }
 
+/* Counts n frames from pfn on as allocated; data frames are charged to
+ * owner (may be NULL) and to the machine's user pages. */
+static void
+frame_charge(struct vm_machine *m, uint64_t pfn, uint64_t n,
+	     struct vm_proc *owner, bool data)
+{
+	vm_count(m, NULL, VM_STAT_pgalloc_normal, n);
+	if (!data)
+		return;
+	for (uint64_t i = 0; i < n; i++)
+		vm_phys_frame(&m->phys, pfn + i)->owner = owner;
+	m->user_pages += n;
+	if (owner)
+		owner->charged += n;
+}
+
 int64_t
 vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner)
 {
@@ -82,13 +98,7 @@ vm_frame_alloc(struct vm_machine *m, int use, struct vm_proc *owner)
 	pfn = vm_phys_alloc(&m->phys, use);
 	if (pfn < 0)
 		return pfn;
-	vm_count(m, NULL, VM_STAT_pgalloc_normal, 1);
-	if (data) {
-		vm_phys_frame(&m->phys, pfn)->owner = owner;
-		m->user_pages++;
-		if (owner)
-			owner->charged++;
-	}
+	frame_charge(m, (uint64_t)pfn, 1, owner, data);
 	return pfn;
 }
 
@@ -105,16 +115,9 @@ vm_frame_alloc_huge(struct vm_machine *m, struct vm_proc *owner,
 	head = vm_phys_alloc_order(&m->phys, VM_FRAME_ANON, order);
 	if (head < 0)
 		return head;
-	vm_count(m, NULL, VM_STAT_pgalloc_normal, n);
-	for (uint64_t i = 0; i < n; i++) {
-		vm_phys_frame(&m->phys, (uint64_t)head + i)->owner = owner;
-		if (i)
-			vm_phys_frame(&m->phys, (uint64_t)head + i)->flags =
-				VM_FF_TAIL;
-	}
-	m->user_pages += n;
-	if (owner)
-		owner->charged += n;
+	frame_charge(m, (uint64_t)head, n, owner, true);
+	for (uint64_t i = 1; i < n; i++)
+		vm_phys_frame(&m->phys, (uint64_t)head + i)->flags = VM_FF_TAIL;
 	vm_phys_frame(&m->phys, (uint64_t)head)->flags |= VM_FF_COMPOUND;
 	vm_phys_frame(&m->phys, (uint64_t)head)->nent = (uint16_t)order;
 	return head;

@@ -72,7 +72,8 @@ vm_huge_split_page(struct vm_machine *m, uint64_t head)
 	struct vm_frame *f = vm_phys_frame(&m->phys, head);
 	uint64_t n = UINT64_C(1) << 9, *tbl;
 	struct mappings ms = { 0 };
-	uint32_t k;
+	uint32_t k, got = 0;
+	bool listed;
 	int rc = 0;
 
 	if (!(f->flags & VM_FF_COMPOUND))
@@ -96,21 +97,20 @@ vm_huge_split_page(struct vm_machine *m, uint64_t head)
 		if (t < 0)
 			rc = (int)t;
 		else
-			tbl[i] = (uint64_t)t;
+			tbl[got++] = (uint64_t)t;
 	}
 	if (!rc)
 		rc = vm_rmap_reserve(&m->phys, (uint64_t)k * n);
 	if (rc) {
-		for (uint32_t i = 0; i < ms.n && tbl[i]; i++)
+		for (uint32_t i = 0; i < got; i++)
 			vm_frame_free(m, tbl[i]);
 		vm_frame_unpin(m, head);
 		goto out;
 	}
 	/* pass 2: allocation may have killed a mapper; those left split */
-	k = ms.n;
 	ms.n = 0;
 	vm_rmap_each(&m->phys, head, collect_one, &ms);
-	for (uint32_t i = ms.n; i < k; i++)
+	for (uint32_t i = ms.n; i < got; i++)
 		vm_frame_free(m, tbl[i]);
 	for (uint32_t i = 0; i < ms.n; i++) {
 		split_leaf(m, ms.v[i].p, ms.v[i].va, head, tbl[i]);
@@ -118,11 +118,12 @@ vm_huge_split_page(struct vm_machine *m, uint64_t head)
 			vm_rmap_add(&m->phys, head + j, ms.v[i].p,
 				     ms.v[i].va + (j << VM_PAGE_SHIFT));
 	}
+	listed = f->flags & VM_FF_LRU;
 	f->flags &= ~VM_FF_COMPOUND;
 	f->nent = 0;
 	for (uint64_t j = 1; j < n; j++) {
 		vm_phys_frame(&m->phys, head + j)->flags &= ~VM_FF_TAIL;
-		if (f->flags & VM_FF_LRU)
+		if (listed)
 			vm_reclaim_add(m, head + j);
 	}
 	vm_count(m, f->owner, VM_STAT_thp_split_page, 1);
@@ -191,10 +192,8 @@ vm_huge_split_range(struct vm_machine *m, struct vm_proc *p, uint64_t start,
 		    uint64_t end)
 {
 	struct heads h = { 0 };
-	int rc = vm_huge_split_edges(m, p, start, end);
+	int rc = vm_pt_range(m, p, start, end, 0, head_one, &h);
 
-	if (!rc)
-		rc = vm_pt_range(m, p, start, end, 0, head_one, &h);
 	for (size_t i = 0; !rc && i < h.n; i++)
 		rc = vm_huge_split_page(m, h.v[i]);
 	free(h.v);

@@ -2,7 +2,8 @@
  * phys.c - the frames, the frame table and the reverse map.
  *
  * Invariants:
- *  - a frame is on the free stack iff its use is VM_FRAME_FREE;
+ *  - a frame is in exactly one listed free block iff its use is
+ *    VM_FRAME_FREE, and no two free buddies of one order are both listed;
  *  - count[use] is the number of frames of each use, nfree == count[FREE];
  *  - a data frame's mapcount is the number of PTEs that map it;
  *  - its rmap chain has one entry (family, va) for each family and address
@@ -42,39 +43,45 @@ buddy_unlink(struct vm_phys *ph, uint64_t pfn, unsigned k)
 	ph->free_blocks[k]--;
 }
 
-/* Lists the free block of order k at pfn first on its order. */
-static void
-buddy_push(struct vm_phys *ph, uint64_t pfn, unsigned k)
+/* Marks pfn the first frame of a listed free block of order k. */
+static struct vm_frame *
+buddy_mark(struct vm_phys *ph, uint64_t pfn, unsigned k)
 {
 	struct vm_frame *f = &ph->frames[pfn];
 
 	f->flags = VM_FF_BUDDY;
 	f->nent = (uint16_t)k;
+	ph->free_blocks[k]++;
+	return f;
+}
+
+/* Lists the free block of order k at pfn first on its order. */
+static void
+buddy_push(struct vm_phys *ph, uint64_t pfn, unsigned k)
+{
+	struct vm_frame *f = buddy_mark(ph, pfn, k);
+
 	f->prev = VM_PFN_NONE;
 	f->next = ph->free_head[k];
 	if (f->next != VM_PFN_NONE)
 		ph->frames[f->next].prev = (uint32_t)pfn;
 	ph->free_head[k] = (uint32_t)pfn;
-	ph->free_blocks[k]++;
 }
 
 /* Lists the free block of order k at pfn last on its order (at init). */
 static void
 buddy_append(struct vm_phys *ph, uint64_t pfn, unsigned k)
 {
-	struct vm_frame *f = &ph->frames[pfn];
+	struct vm_frame *f = buddy_mark(ph, pfn, k);
 	uint32_t *link = &ph->free_head[k], prev = VM_PFN_NONE;
 
 	while (*link != VM_PFN_NONE) {
 		prev = *link;
 		link = &ph->frames[*link].next;
 	}
-	f->flags = VM_FF_BUDDY;
-	f->nent = (uint16_t)k;
 	f->prev = prev;
 	f->next = VM_PFN_NONE;
 	*link = (uint32_t)pfn;
-	ph->free_blocks[k]++;
 }
 
 int
@@ -190,10 +197,9 @@ vm_phys_free(struct vm_phys *ph, uint64_t pfn)
 	/* merge with the buddy while it is a free block of the same order */
 	while (k + 1 < VM_BUDDY_ORDERS) {
 		uint64_t b = pfn ^ (UINT64_C(1) << k);
-		const struct vm_frame *bf = &ph->frames[b];
 
-		if (b >= ph->nframes || !(bf->flags & VM_FF_BUDDY) ||
-		    bf->nent != k)
+		if (b >= ph->nframes || !(ph->frames[b].flags & VM_FF_BUDDY) ||
+		    ph->frames[b].nent != k)
 			break;
 		buddy_unlink(ph, b, k);
 		pfn &= ~(UINT64_C(1) << k);
@@ -322,7 +328,7 @@ vm_rmap_add(struct vm_phys *ph, uint64_t pfn, struct vm_proc *p, uint64_t va)
 		if (ph->rmap[i].who == p->family && ph->rmap[i].va == va)
 			break;
 	if (!i) {
-		if (!ph->rmap_free && rmap_grow(ph))
+		if (vm_rmap_reserve(ph, 1))
 			return -ENOMEM;
 		i = ph->rmap_free;
 		ph->rmap_free = ph->rmap[i].next;

@@ -57,8 +57,8 @@ int vm_huge_split_page(struct vm_machine *m, uint64_t head);
 int vm_huge_split_edges(struct vm_machine *m, struct vm_proc *p,
 			uint64_t start, uint64_t end);
 
-/* Splits every 2 MiB page of p in [start, end), as reclaim needs them
- * (madvise pageout).  0, -EINVAL (a 1 GiB page cut), -ENOMEM. */
+/* Splits every 2 MiB page of p that [start, end) holds or cuts, as
+ * reclaim needs them (madvise pageout).  0 or -ENOMEM. */
 int vm_huge_split_range(struct vm_machine *m, struct vm_proc *p,
 			uint64_t start, uint64_t end);
 

@@ -401,22 +401,14 @@ s_visit(void *ctx, struct vm_proc *p, uint64_t va)
 	return 0;
 }
 
-/* The word at va of a present page, read from its frame, or the shadow's
- * value when the page is in swap (nothing is faulted in). */
+/* The word at va, as an observer reads it: from the frame, from the slot
+ * of a swapped page, zeros for an untouched one; nothing is faulted in. */
 static uint64_t
-s_peek(struct stress *s, struct vm_proc *p, uint64_t va, uint64_t shadow)
+s_peek(struct stress *s, struct vm_proc *p, uint64_t va)
 {
-	struct vm_walk w;
-	vm_pte_t e;
-	uint64_t pa, v;
+	uint64_t v = UINT64_MAX;
 
-	if (vm_pt_walk(s->m, p, va, 0, 0, &w))
-		return shadow == 0 ? 0 : UINT64_MAX; /* no entry: zeros */
-	e = *w.pte[w.level];
-	if (!(e & VM_PTE_P))
-		return shadow;
-	pa = (VM_PTE2PFN(e) << 12) + (va & (VM_LEVEL_SIZE(w.level) - 1));
-	memcpy(&v, s->m->phys.mem + pa, 8);
+	ck_assert_uint_eq(vm_mem_peek(s->m, p, va, &v, 8), 8);
 	return v;
 }
 
@@ -443,16 +435,16 @@ s_check(struct stress *s)
 			      (unsigned long long)w.rss);
 		ck_assert_uint_eq(w.swap, sp->p->swapents);
 		for (int k = 0; k < S_PAGES; k++) {
-			uint64_t va = BASE + (uint64_t)k * VM_PAGE_SIZE;
+			uint64_t v;
 
 			if (!sp->mapped[k])
 				continue;
-			ck_assert_msg(s_peek(s, sp->p, va, sp->val[k]) ==
-					      sp->val[k],
+			v = s_peek(s, sp->p, BASE + (uint64_t)k * VM_PAGE_SIZE);
+
+			ck_assert_msg(v == sp->val[k],
 				      "step %d pid %d page %d: %llx, want %llx",
 				      s->step, sp->p->pid, k,
-				      (unsigned long long)s_peek(s, sp->p, va,
-								 sp->val[k]),
+				      (unsigned long long)v,
 				      (unsigned long long)sp->val[k]);
 		}
 	}
