@@ -48,9 +48,13 @@
 #include "vmlab/proc.h"
 #include "vmlab/pt.h"
 
+#include "bench.h"
+
 #define PG VM_PAGE_SIZE
 #define BASE 0x100000000ull /* 1 GiB aligned: 512 leaf tables a GiB */
-#define ROUNDS_MAX 32
+#define ROUNDS_MAX BENCH_ROUNDS_MAX
+#define MEDIAN(r, k, field)                                                   \
+	bench_median(r, sizeof(*(r)), k, offsetof(struct round, field))
 #define TARGET 100.0
 
 /* What one round measured.  Seconds, and counter deltas of the cow fork. */
@@ -66,15 +70,6 @@ struct round {
 	uint64_t written;    /* pages the child wrote after it */
 	uint64_t copied;     /* frames those writes allocated */
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint64_t
 stat_of(const struct vm_machine *m, enum vm_stat s)
@@ -165,10 +160,10 @@ run_cow(struct vm_machine *m, struct vm_proc *p, uint64_t w, struct round *r)
 	uint64_t pt = stat_of(m, VM_STAT_pt_alloc);
 	uint64_t cow = stat_of(m, VM_STAT_cow_break), other;
 	struct vm_proc *c;
-	double t = now();
+	double t = bench_now();
 	int rc = vm_proc_fork(m, p, &c);
 
-	r->fork_s = now() - t;
+	r->fork_s = bench_now() - t;
 	if (rc)
 		return rc;
 	r->alloc = stat_of(m, VM_STAT_pgalloc_normal) - alloc;
@@ -191,14 +186,14 @@ run_eager(struct vm_machine *m, struct vm_proc *p, uint64_t n, struct round *r)
 {
 	uint64_t cow = stat_of(m, VM_STAT_cow_break);
 	struct vm_proc *c;
-	double t = now();
+	double t = bench_now();
 	int rc = vm_proc_fork(m, p, &c);
 
-	r->eager_fork_s = now() - t;
+	r->eager_fork_s = bench_now() - t;
 	if (rc)
 		return rc;
 	rc = touch_pages(m, c, n);
-	r->eager_s = now() - t;
+	r->eager_s = bench_now() - t;
 	if (!rc && stat_of(m, VM_STAT_cow_break) - cow != n)
 		rc = -EIO;
 	vm_proc_reap(m, c);
@@ -224,34 +219,14 @@ run_memcpy(struct vm_machine *m, const uint64_t *src, uint64_t *dst, uint64_t n,
 		}
 		dst[got] = (uint64_t)pfn;
 	}
-	t = now();
+	t = bench_now();
 	for (uint64_t i = 0; !rc && i < n; i++)
 		memcpy(vm_phys_ptr(&m->phys, dst[i]),
 		       vm_phys_ptr(&m->phys, src[i]), PG);
-	r->memcpy_s = now() - t;
+	r->memcpy_s = bench_now() - t;
 	while (got > 0)
 		vm_frame_free(m, dst[--got]);
 	return rc;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The median of the field at offset off of rounds r[0..k). */
-static double
-median(const struct round *r, unsigned k, size_t off)
-{
-	double v[ROUNDS_MAX];
-
-	for (unsigned i = 0; i < k; i++)
-		memcpy(&v[i], (const char *)&r[i] + off, sizeof(double));
-	qsort(v, k, sizeof(v[0]), cmp_double);
-	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 }
 
 /* True when every round counted what a cow fork must. */
@@ -268,10 +243,8 @@ counts_ok(const struct round *r, unsigned k, uint64_t n, uint64_t w)
 static void
 report(const struct round *r, unsigned k, uint64_t n, uint64_t w, double first)
 {
-	double fork = median(r, k, offsetof(struct round, fork_s));
-	double eager = median(r, k, offsetof(struct round, eager_s));
-	double efork = median(r, k, offsetof(struct round, eager_fork_s));
-	double copy = median(r, k, offsetof(struct round, memcpy_s));
+	double fork = MEDIAN(r, k, fork_s), eager = MEDIAN(r, k, eager_s);
+	double efork = MEDIAN(r, k, eager_fork_s), copy = MEDIAN(r, k, memcpy_s);
 
 	printf("fork bench: %llu pages (%llu MiB) resident, dirty; "
 	       "medians of %u rounds\n",

@@ -54,11 +54,13 @@
 #include "vmlab/proc.h"
 #include "vmlab/vma.h"
 
+#include "bench.h"
+
 #define REGION (UINT64_C(1) << 30)
 #define M2 (UINT64_C(2) << 20)
 #define BASE_2M UINT64_C(0x40000000) /* 1 GiB aligned */
 #define BASE_4K UINT64_C(0x80000000)
-#define ROUNDS_MAX 32
+#define ROUNDS_MAX BENCH_ROUNDS_MAX
 
 /* One pass through the MMU: host seconds and the counters' growth. */
 struct pass {
@@ -70,15 +72,6 @@ struct round {
 	struct pass p4k, p2m;
 	double base_s; /* the baseline's host seconds */
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Maps REGION at base, populated, in 2 MiB pages when huge.  0 or -errno
  * (-ENOMEM also when a 2 MiB page fell back to 4 KiB pages). */
@@ -106,7 +99,7 @@ sim_pass(struct vm_machine *m, struct vm_proc *p, uint64_t base,
 	uint64_t clock = m->clock, miss = s[VM_STAT_tlb_miss];
 	uint64_t refs = s[VM_STAT_walk_refs], loads = s[VM_STAT_accesses];
 	uint64_t sum = 0;
-	double t = now();
+	double t = bench_now();
 
 	for (uint64_t off = 0; off < REGION; off += stride) {
 		uint64_t v;
@@ -116,7 +109,7 @@ sim_pass(struct vm_machine *m, struct vm_proc *p, uint64_t base,
 			return rc;
 		sum += v;
 	}
-	r->host_s = now() - t;
+	r->host_s = bench_now() - t;
 	r->clock = m->clock - clock;
 	r->miss = s[VM_STAT_tlb_miss] - miss;
 	r->refs = s[VM_STAT_walk_refs] - refs;
@@ -130,7 +123,7 @@ static double
 host_pass(const unsigned char *mem, uint64_t stride, uint64_t *sink)
 {
 	uint64_t sum = 0;
-	double t = now();
+	double t = bench_now();
 
 	for (uint64_t off = 0; off < REGION; off += stride) {
 		uint64_t v;
@@ -138,7 +131,7 @@ host_pass(const unsigned char *mem, uint64_t stride, uint64_t *sink)
 		memcpy(&v, mem + off, sizeof(v));
 		sum += v;
 	}
-	t = now() - t;
+	t = bench_now() - t;
 	*sink += sum;
 	return t;
 }
@@ -162,27 +155,8 @@ round_ok(const struct round *r, uint64_t stride)
 	       pass_ok(&r->p2m, loads, REGION / M2, 3);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The median of the double at offset off in rounds r[0..k). */
-static double
-median(const struct round *r, unsigned k, size_t off)
-{
-	double v[ROUNDS_MAX];
-
-	for (unsigned i = 0; i < k; i++)
-		memcpy(&v[i], (const char *)&r[i] + off, sizeof(double));
-	qsort(v, k, sizeof(v[0]), cmp_double);
-	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
-}
-
-#define MEDIAN(r, k, field) median(r, k, offsetof(struct round, field))
+#define MEDIAN(r, k, field)                                                   \
+	bench_median(r, sizeof(*(r)), k, offsetof(struct round, field))
 
 /* A line of the table: a pass's counts, its simulated time, the median
  * host time h and h against the baseline's hb. */

@@ -51,6 +51,8 @@
 #include "vmlab/proc.h"
 #include "vmlab/swap.h"
 
+#include "bench.h"
+
 #define PG VM_SWAP_PAGE_SIZE
 #define POOL 1024
 #define DIR_MAX 256
@@ -60,15 +62,6 @@ struct result {
 	double out_s, in_s; /* seconds for N puts / N gets */
 	uint64_t disk;	    /* bytes of LMDB pages in use */
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static unsigned char *
 make_pool(void)
@@ -242,15 +235,15 @@ bench_raw(const char *dir, uint64_t n, unsigned batch,
 	if (raw_open(path, n, &env, &dbi))
 		return -1;
 	sync(); /* start every phase with no writeback pending */
-	t = now();
+	t = bench_now();
 	rc = raw_puts(env, dbi, n, batch, pool);
-	r->out_s = now() - t;
+	r->out_s = bench_now() - t;
 	if (!rc)
 		rc = raw_gets(env, dbi, n, pool, 1);
 	if (!rc) {
-		t = now();
+		t = bench_now();
 		rc = raw_gets(env, dbi, n, pool, 0);
-		r->in_s = now() - t;
+		r->in_s = bench_now() - t;
 	}
 	if (!rc && raw_disk(env, &r->disk))
 		rc = -1;
@@ -310,15 +303,15 @@ bench_store(const char *dir, uint64_t n, const unsigned char *pool,
 	if (rc)
 		return rc;
 	sync(); /* earlier phases' writeback must not land in this one */
-	t = now();
+	t = bench_now();
 	rc = store_out(sw, n, pool);
-	r->out_s = now() - t;
+	r->out_s = bench_now() - t;
 	if (!rc)
 		rc = store_in(sw, n, pool, 1);
 	if (!rc) {
-		t = now();
+		t = bench_now();
 		rc = store_in(sw, n, pool, 0);
-		r->in_s = now() - t;
+		r->in_s = bench_now() - t;
 	}
 	vm_swap_get_info(sw, &info);
 	r->disk = info.disk_bytes;
@@ -362,12 +355,12 @@ bench_machine(const char *dir, uint64_t n, const unsigned char *pool,
 		    PG)
 			rc = -EIO;
 	sync(); /* earlier phases' writeback must not land in this one */
-	t = now();
+	t = bench_now();
 	if (!rc)
 		rc = vm_madvise(m, p, MBASE, n * PG, VM_ADV_PAGEOUT);
 	if (!rc)
 		rc = vm_swap_flush(m->swap);
-	r->out_s = now() - t;
+	r->out_s = bench_now() - t;
 	if (!rc && m->stats.v[VM_STAT_pswpout] != n)
 		rc = -EIO;
 	/* warm, as the baselines' reads are: an untimed look at every
@@ -376,11 +369,11 @@ bench_machine(const char *dir, uint64_t n, const unsigned char *pool,
 	for (uint64_t s = vm_pager_swap_next(m, 0); !rc && s;
 	     s = vm_pager_swap_next(m, s))
 		rc = vm_pager_swap_peek(m, s, buf);
-	t = now();
+	t = bench_now();
 	for (uint64_t i = 0; !rc && i < n; i++)
 		if (vm_mem_read(m, p, MBASE + i * PG, buf, PG) != PG)
 			rc = -EIO;
-	r->in_s = now() - t;
+	r->in_s = bench_now() - t;
 	/* resident now: check every page without faulting */
 	for (uint64_t i = 0; !rc && i < n; i++)
 		if (vm_mem_read(m, p, MBASE + i * PG, buf, PG) != PG ||

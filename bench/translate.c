@@ -24,16 +24,9 @@
 #include "vmlab/mmu.h"
 #include "vmlab/proc.h"
 
+#include "bench.h"
+
 #define BASE 0x10000000ull
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* The host baseline: the same addresses, loaded from a plain array. */
 static double
@@ -41,7 +34,7 @@ host_loop(const uint8_t *mem, uint64_t pages, uint64_t stride, uint64_t n,
 	  uint64_t *sink)
 {
 	uint64_t sum = 0, off = 0, span = pages * 4096;
-	double t = now();
+	double t = bench_now();
 
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t v;
@@ -52,7 +45,7 @@ host_loop(const uint8_t *mem, uint64_t pages, uint64_t stride, uint64_t n,
 		if (off >= span)
 			off -= span;
 	}
-	t = now() - t;
+	t = bench_now() - t;
 	*sink += sum;
 	return t;
 }
@@ -62,7 +55,7 @@ sim_loop(struct vm_machine *m, struct vm_proc *p, uint64_t pages,
 	 uint64_t stride, uint64_t n, uint64_t *sink)
 {
 	uint64_t sum = 0, off = 0, span = pages * 4096;
-	double t = now();
+	double t = bench_now();
 
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t v;
@@ -74,7 +67,7 @@ sim_loop(struct vm_machine *m, struct vm_proc *p, uint64_t pages,
 		if (off >= span)
 			off -= span;
 	}
-	t = now() - t;
+	t = bench_now() - t;
 	*sink += sum;
 	return t;
 }
